@@ -1,0 +1,46 @@
+// Copyright iotsec authors.
+// Byte strings, hex, and distinct byte types (STYLE.md rule 7).
+#ifndef IOTSEC_COMMON_BYTES_H_
+#define IOTSEC_COMMON_BYTES_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "iotsec/common/result.h"
+
+namespace iotsec {
+
+// Bytes is an owned, non-secret byte string. Secrets use crypto::SecretBytes.
+using Bytes = std::vector<uint8_t>;
+// ByteSpan is a borrowed view of bytes; every API takes bytes in this form.
+using ByteSpan = std::span<const uint8_t>;
+
+// AsBytes views the octets of |s| (no copy; |s| must outlive the span).
+inline ByteSpan AsBytes(std::string_view s) {
+  return ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+// ToBytes copies |s| into a new byte string.
+inline Bytes ToBytes(ByteSpan s) { return Bytes(s.begin(), s.end()); }
+
+// Append appends |b| to |out|.
+inline void Append(Bytes& out, ByteSpan b) { out.insert(out.end(), b.begin(), b.end()); }
+
+// HexEncode returns the lowercase hex of |b|.
+std::string HexEncode(ByteSpan b);
+
+// HexDecode parses hex of either case with an even number of digits and nothing else (no
+// prefix, no spaces). On failure: kInvalidArgument naming the first bad position.
+Result<Bytes> HexDecode(std::string_view hex);
+
+// HexDecodeExact is HexDecode that also requires exactly |len| octets; on a wrong length it
+// fails with kInvalidArgument saying the expected and the actual length. |what| names the value.
+Result<Bytes> HexDecodeExact(std::string_view hex, size_t len, std::string_view what);
+
+}  // namespace iotsec
+
+#endif  // IOTSEC_COMMON_BYTES_H_
