@@ -41,6 +41,16 @@ Result<Bytes> HexDecode(std::string_view hex);
 // fails with kInvalidArgument saying the expected and the actual length. |what| names the value.
 Result<Bytes> HexDecodeExact(std::string_view hex, size_t len, std::string_view what);
 
+// HexEncodeTo writes the lowercase hex of |b| into |out|, which must hold exactly 2*b.size()
+// characters; it returns false (writing nothing) otherwise. Its time depends only on the sizes,
+// so it may encode secrets into a zeroizing buffer.
+bool HexEncodeTo(ByteSpan b, std::span<uint8_t> out);
+
+// HexDecodeTo decodes |hex| into |out|, which must be exactly half its length, in time that
+// depends only on the sizes (for secrets). kInvalidArgument on a wrong length or a non-hex digit
+// (without saying where, so as not to reveal secret digits); |out| is then zeroed.
+Status HexDecodeTo(std::string_view hex, std::span<uint8_t> out, std::string_view what);
+
 }  // namespace iotsec
 
 #endif  // IOTSEC_COMMON_BYTES_H_
