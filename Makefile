@@ -28,7 +28,7 @@ test: build
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-sanitize: deps-test
-	@$(CMAKE) -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DIOTSEC_SANITIZE=address,undefined \
+	@$(CMAKE) -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOTSEC_SANITIZE=address,undefined \
 	    -DIOTSEC_BUILD_INTEROP=OFF >/dev/null
 	@$(CMAKE) --build $(BUILD)-asan -j $(JOBS)
 	@$(CTEST) --test-dir $(BUILD)-asan --output-on-failure -j $(JOBS) -E '^valgrind\.'

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The iotsec demo (what `make demo` runs): an X.1365 scenario through the iotsec binary.
+# An MNO's KMS is initialized; keys are issued to a device and to the MNO; the MNO signs a
+# message that the device verifies knowing only KPAK and the MNO's identity; the MNO sends a
+# secret to the device by its identity alone (SAKKE); a tampered signature, a wrong identity, an
+# identity of an expired key period and a revoked identity are refused.
+# Exits 0 only if every step held.
+set -uo pipefail
+
+IOTSEC=${1:-build/tools/iotsec/iotsec}
+if [ ! -x "$IOTSEC" ]; then
+  echo "demo: $IOTSEC is not built (run make demo)" >&2
+  exit 2
+fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/iotsec-demo.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+now=$(date -u +%Y-%m)
+last=$(date -u -d "$(date -u +%Y-%m-15) -1 month" +%Y-%m)
+device="$now|urn:dev:acme-sensors:SN-000042"
+mno="$now|urn:mno:example-mobile:kms-01"
+failures=0
+
+step() { printf '%-74s' "$1"; }
+ok() { echo "ok"; }
+bad() { echo "FAILED: $1"; failures=$((failures + 1)); }
+# expect CODE CMD...: runs CMD and checks its exit status.
+expect() {
+  local want=$1
+  shift
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  if [ "$got" -eq "$want" ]; then
+    return 0
+  fi
+  echo "(exit $got, wanted $want: $(head -c 300 "$work/err"))"
+  return 1
+}
+
+echo "iotsec demo: identity-based cryptography for IoT (ITU-T X.1365; RFC 6507, RFC 6508)"
+echo "  key period $now; device $device"
+echo "  MNO $mno"
+echo
+
+step "1. the MNO initializes its KMS (KSAK, z -> KPAK, Z)"
+expect 0 "$IOTSEC" kms init --out "$work/mno-kms" && ok || bad "kms init"
+
+step "2. the KMS issues keys to the device and to the MNO"
+expect 0 "$IOTSEC" kms issue --kms "$work/mno-kms" --id "$device" --out "$work/device.key" &&
+  expect 0 "$IOTSEC" kms issue --kms "$work/mno-kms" --id "$mno" --out "$work/mno.key" &&
+  ok || bad "kms issue"
+
+step "3. the MNO signs a configuration message (ECCSI)"
+printf 'apn=iot.example; server=coap://sp.example; interval=900\n' >"$work/msg"
+expect 0 "$IOTSEC" ibc sign --key "$work/mno.key" --kms-pub "$work/mno-kms/kms.pub" \
+  --in "$work/msg" --out "$work/msg.sig" && ok || bad "ibc sign"
+
+step "4. the device verifies it with KPAK and the MNO's identity alone"
+expect 0 "$IOTSEC" ibc verify --kms-pub "$work/mno-kms/kms.pub" --id "$mno" \
+  --in "$work/msg" --sig "$work/msg.sig" && ok || bad "ibc verify"
+
+step "5. the MNO sends a secret to the device by its identity (SAKKE)"
+expect 0 "$IOTSEC" ibc encapsulate --kms-pub "$work/mno-kms/kms.pub" --id "$device" \
+  --out "$work/ssv.enc" --ssv-out "$work/ssv.sent" && ok || bad "ibc encapsulate"
+
+step "6. the device recovers the same secret with its key"
+expect 0 "$IOTSEC" ibc decapsulate --key "$work/device.key" --kms-pub "$work/mno-kms/kms.pub" \
+  --in "$work/ssv.enc" --ssv-out "$work/ssv.received" &&
+  cmp -s "$work/ssv.sent" "$work/ssv.received" && ok || bad "ibc decapsulate"
+
+echo
+echo "Attacks and misuse, each must be refused:"
+step "7. a tampered signature"
+cp "$work/msg.sig" "$work/bad.sig"
+printf '\x01' | dd of="$work/bad.sig" bs=1 seek=40 conv=notrunc status=none
+expect 1 "$IOTSEC" ibc verify --kms-pub "$work/mno-kms/kms.pub" --id "$mno" \
+  --in "$work/msg" --sig "$work/bad.sig" && ok || bad "tampered signature accepted"
+
+step "8. a tampered message"
+printf 'apn=evil.example\n' >"$work/evil"
+expect 1 "$IOTSEC" ibc verify --kms-pub "$work/mno-kms/kms.pub" --id "$mno" \
+  --in "$work/evil" --sig "$work/msg.sig" && ok || bad "tampered message accepted"
+
+step "9. the right signature claimed for a wrong identity"
+expect 1 "$IOTSEC" ibc verify --kms-pub "$work/mno-kms/kms.pub" \
+  --id "$now|urn:mno:rogue-operator" --in "$work/msg" --sig "$work/msg.sig" &&
+  ok || bad "wrong identity accepted"
+
+step "10. tampered encapsulated data"
+cp "$work/ssv.enc" "$work/bad.enc"
+printf '\x80' | dd of="$work/bad.enc" bs=1 seek=270 conv=notrunc status=none
+expect 1 "$IOTSEC" ibc decapsulate --key "$work/device.key" \
+  --kms-pub "$work/mno-kms/kms.pub" --in "$work/bad.enc" --ssv-out "$work/bad.ssv" &&
+  [ ! -e "$work/bad.ssv" ] && ok || bad "tampered encapsulation accepted"
+
+step "11. a signature by an identity of an expired key period ($last)"
+expect 0 "$IOTSEC" kms issue --kms "$work/mno-kms" --id "$last|urn:mno:example-mobile:kms-01" \
+  --at "$last" --out "$work/old.key" &&
+  expect 0 "$IOTSEC" ibc sign --key "$work/old.key" --kms-pub "$work/mno-kms/kms.pub" \
+    --in "$work/msg" --out "$work/old.sig" --at "$last" &&
+  expect 1 "$IOTSEC" ibc verify --kms-pub "$work/mno-kms/kms.pub" \
+    --id "$last|urn:mno:example-mobile:kms-01" --in "$work/msg" --sig "$work/old.sig" &&
+  ok || bad "expired key period accepted"
+
+step "12. the KMS issuing a key for an expired key period"
+expect 2 "$IOTSEC" kms issue --kms "$work/mno-kms" --id "$last|urn:dev:acme-sensors:SN-000042" \
+  --out "$work/x.key" && [ ! -e "$work/x.key" ] && ok || bad "expired key issued"
+
+step "13. a revoked device: no new key, and its signatures refused"
+expect 0 "$IOTSEC" ibc sign --key "$work/device.key" --kms-pub "$work/mno-kms/kms.pub" \
+  --in "$work/msg" --out "$work/dev.sig" &&
+  expect 0 "$IOTSEC" kms revoke --kms "$work/mno-kms" --id "$device" &&
+  expect 2 "$IOTSEC" kms issue --kms "$work/mno-kms" --id "$device" --out "$work/y.key" &&
+  expect 1 "$IOTSEC" ibc verify --kms-pub "$work/mno-kms/kms.pub" --id "$device" \
+    --revocations "$work/mno-kms/revocations" --in "$work/msg" --sig "$work/dev.sig" &&
+  ok || bad "revoked identity accepted"
+
+echo
+if [ "$failures" -eq 0 ]; then
+  echo "demo: all 13 steps held."
+  exit 0
+fi
+echo "demo: $failures step(s) failed."
+exit 1

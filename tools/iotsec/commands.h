@@ -1,0 +1,29 @@
+// Copyright iotsec authors.
+// The subcommands of iotsec, each registered on the CLI11 tree with the function that runs it.
+#ifndef IOTSEC_TOOLS_IOTSEC_COMMANDS_H_
+#define IOTSEC_TOOLS_IOTSEC_COMMANDS_H_
+
+#include <functional>
+#include <vector>
+
+#include "cli.h"
+
+namespace iotsec::cli {
+
+struct Command {
+  CLI::App* app;
+  std::function<Outcome()> run;
+};
+
+// AddKmsCommands adds `kms init`, `kms issue`, `kms revoke`.
+void AddKmsCommands(CLI::App& root, std::vector<Command>& out);
+// AddIbcCommands adds `ibc sign`, `ibc verify`, `ibc encapsulate`, `ibc decapsulate`,
+// `ibc bench`.
+void AddIbcCommands(CLI::App& root, std::vector<Command>& out);
+
+// RunIbcBench measures the IBC operations and OpenSSL ECDSA in this process (ibc_bench.cc).
+Outcome RunIbcBench(int iterations_scale);
+
+}  // namespace iotsec::cli
+
+#endif  // IOTSEC_TOOLS_IOTSEC_COMMANDS_H_
