@@ -20,7 +20,7 @@ TEST(IdentityTest, MakeAndParse) {
 
 TEST(IdentityTest, Rfc6509Form) {
   // The identity of RFC 6507/6508 Appendix A: "2011-02\0tel:+447700900123\0".
-  std::string s("2011-02\0tel:+447700900123\0", 27);
+  std::string s("2011-02\0tel:+447700900123\0", 26);
   auto parsed = ParseIdentity(AsBytes(s));
   ASSERT_TRUE(parsed.has_value());
   EXPECT_EQ(parsed->period, (KeyPeriod{2011, 2}));
