@@ -19,21 +19,22 @@ void InitOrAbort(EVP_MD_CTX* ctx) {
 
 }  // namespace
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
   if (ctx_ == nullptr) {
     internal::OpenSslAbort("EVP_MD_CTX_new failed");
   }
   InitOrAbort(ctx_);
 }
 
-Sha256::~Sha256() {
+Sha256Hasher::~Sha256Hasher() {
   // EVP_MD_CTX_free wipes the hash state before freeing it.
   EVP_MD_CTX_free(ctx_);
 }
 
-Sha256::Sha256(Sha256&& other) noexcept : ctx_(std::exchange(other.ctx_, nullptr)) {}
+Sha256Hasher::Sha256Hasher(Sha256Hasher&& other) noexcept
+    : ctx_(std::exchange(other.ctx_, nullptr)) {}
 
-class Sha256& Sha256::operator=(Sha256&& other) noexcept {
+Sha256Hasher& Sha256Hasher::operator=(Sha256Hasher&& other) noexcept {
   if (this != &other) {
     EVP_MD_CTX_free(ctx_);
     ctx_ = std::exchange(other.ctx_, nullptr);
@@ -41,7 +42,7 @@ class Sha256& Sha256::operator=(Sha256&& other) noexcept {
   return *this;
 }
 
-void Sha256::Update(ByteSpan data) {
+void Sha256Hasher::Update(ByteSpan data) {
   if (ctx_ == nullptr) {  // moved-from: start afresh rather than crash
     ctx_ = EVP_MD_CTX_new();
     if (ctx_ == nullptr) {
@@ -57,7 +58,7 @@ void Sha256::Update(ByteSpan data) {
   }
 }
 
-Sha256Digest Sha256::Final() {
+Sha256Digest Sha256Hasher::Final() {
   Update({});  // revives a moved-from object
   Sha256Digest out;
   unsigned int len = 0;

@@ -60,7 +60,7 @@ TEST(Sha256Test, FinalResetsForReuse) {
 }
 
 TEST(Sha256Test, ElaboratedClassNameAndMove) {
-  class Sha256 a;  // the class, named explicitly next to the one-shot function
+  Sha256Hasher a;
   a.Update(AsBytes("abc"));
   Sha256Hasher b = std::move(a);
   EXPECT_EQ(b.Final(), Sha256(AsBytes("abc")));

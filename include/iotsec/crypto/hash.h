@@ -22,25 +22,21 @@ inline constexpr size_t kSha256BlockSize = 64;
 // Sha256Digest is a SHA-256 digest.
 using Sha256Digest = std::array<uint8_t, kSha256Size>;
 
-// Sha256 computes SHA-256 over data given in pieces. The digest implementation is fetched from
+// Sha256Hasher computes SHA-256 over data given in pieces. The digest implementation is fetched from
 // OpenSSL once per process, so creating one is cheap. Move-only. Allocation or OpenSSL failures
 // (memory exhaustion only) abort the process.
-//
-// The class shares its name with the one-shot function Sha256(ByteSpan) below, and in C++ the
-// function name hides the class name: declare objects as `Sha256Hasher h;` (an alias of this
-// class) or `class Sha256 h;`.
-class Sha256 {
+class Sha256Hasher {
  public:
-  // Sha256 starts an empty message.
-  Sha256();
-  // ~Sha256 wipes the hash state.
-  ~Sha256();
-  // Sha256(Sha256&&) and operator= move the state; a moved-from object starts a new message
-  // on its next use.
-  Sha256(Sha256&& other) noexcept;
-  Sha256& operator=(Sha256&& other) noexcept;
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
+  // Sha256Hasher starts an empty message.
+  Sha256Hasher();
+  // ~Sha256Hasher wipes the hash state.
+  ~Sha256Hasher();
+  // Sha256Hasher(Sha256Hasher&&) and operator= move the state; a moved-from object starts a
+  // new message on its next use.
+  Sha256Hasher(Sha256Hasher&& other) noexcept;
+  Sha256Hasher& operator=(Sha256Hasher&& other) noexcept;
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
 
   // Update appends |data| to the message.
   void Update(ByteSpan data);
@@ -51,9 +47,6 @@ class Sha256 {
  private:
   evp_md_ctx_st* ctx_;
 };
-
-// Sha256Hasher names the incremental class Sha256 where the one-shot function hides it.
-using Sha256Hasher = class Sha256;
 
 // Sha256 returns the SHA-256 digest of |data|. It cannot fail: an OpenSSL failure here (only
 // possible when memory is exhausted) aborts the process.
