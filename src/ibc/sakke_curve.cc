@@ -6,6 +6,8 @@
 #include <mutex>
 #include <utility>
 
+#include "iotsec/crypto/ct.h"
+
 namespace iotsec::ibc::sakke {
 namespace {
 
@@ -334,42 +336,49 @@ std::unique_ptr<FixedBaseTable> FixedBaseTable::Build(const Affine& base) {
   return t;
 }
 
-void FixedBaseTable::Mul(Jac& out, const Num& k) const {
-  // Make the scalar odd without changing [k]B: k' = k + q when k is even (q is odd).
+SignedWindows::SignedWindows(const Num& k) {
   Num kq;
   mp::AddRaw(kq, k, kQ);
   Num kodd;
   mp::Select(kodd, MaskFromBit((k.w[0] & 1) ^ 1), kq, k);
-  // s = (k' + 2^(6m) - 1) / 2; window i of s gives the odd digit d_i = 2 s_i - 63
-  // (k' = 2s - (2^(6m) - 1) = sum_i (2 s_i - 63) 2^(6i)).
-  constexpr size_t kBits = static_cast<size_t>(kWindow) * kWindows;
-  constexpr size_t kSLimbs = kBits / 64 + 1;
   static_assert(kBits >= 1023 && kBits < 64 * kSLimbs);
-  mp::Num<kSLimbs> s{}, ones{};
+  mp::Num<kSLimbs> ones{};
   for (size_t i = 0; i < kLimbs; ++i) {
-    s.w[i] = kodd.w[i];
+    s_.w[i] = kodd.w[i];
   }
   for (size_t bit = 0; bit < kBits; ++bit) {
     ones.w[bit / 64] |= Limb{1} << (bit % 64);
   }
-  mp::AddRaw(s, s, ones);
+  mp::AddRaw(s_, s_, ones);
   for (size_t i = 0; i + 1 < kSLimbs; ++i) {
-    s.w[i] = (s.w[i] >> 1) | (s.w[i + 1] << 63);
+    s_.w[i] = (s_.w[i] >> 1) | (s_.w[i + 1] << 63);
   }
-  s.w[kSLimbs - 1] >>= 1;
+  s_.w[kSLimbs - 1] >>= 1;
+  crypto::SecureZero(&kq, sizeof kq);
+  crypto::SecureZero(&kodd, sizeof kodd);
+}
 
+SignedWindows::~SignedWindows() { crypto::SecureZero(&s_, sizeof s_); }
+
+void SignedWindows::Digit(int i, Limb& neg, Limb& idx) const {
+  // Window i of s (public position, secret value).
+  const size_t pos = static_cast<size_t>(i) * kWindow;
+  Limb bits = s_.w[pos / 64] >> (pos % 64);
+  if (pos % 64 + kWindow > 64 && pos / 64 + 1 < kSLimbs) {
+    bits |= s_.w[pos / 64 + 1] << (64 - pos % 64);
+  }
+  bits &= (Limb{1} << kWindow) - 1;
+  // d = 2 bits - 63: negative when the top bit of the window is 0; |d| = 2 idx + 1.
+  neg = MaskFromBit(((bits >> (kWindow - 1)) & 1) ^ 1);
+  idx = (bits ^ neg) & (kEntries - 1);
+}
+
+void FixedBaseTable::Mul(Jac& out, const Num& k) const {
+  const SignedWindows digits(k);
   Jac acc;
   for (int i = 0; i < kWindows; ++i) {
-    // Window i of s (public position, secret value).
-    const size_t pos = static_cast<size_t>(i) * kWindow;
-    Limb bits = s.w[pos / 64] >> (pos % 64);
-    if (pos % 64 + kWindow > 64 && pos / 64 + 1 < kSLimbs) {
-      bits |= s.w[pos / 64 + 1] << (64 - pos % 64);
-    }
-    bits &= (Limb{1} << kWindow) - 1;
-    // d = 2 bits - 63: negative when the top bit of the window is 0; |d| = 2 idx + 1.
-    const Limb neg = MaskFromBit(((bits >> (kWindow - 1)) & 1) ^ 1);
-    const Limb idx = (bits ^ neg) & (kEntries - 1);
+    Limb neg, idx;
+    digits.Digit(i, neg, idx);
     Affine e{};
     const Affine* row = &entries_[static_cast<size_t>(i) * kEntries];
     for (int j = 0; j < kEntries; ++j) {

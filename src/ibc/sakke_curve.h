@@ -73,12 +73,36 @@ Limb JacEqualsAffine(const Jac& a, const Affine& b);
 // the point at infinity.
 void BatchToAffine(std::span<const Jac> in, std::span<Affine> out);
 
-// FixedBaseTable multiplies one base point B (of order q) by secret scalars.
-class FixedBaseTable {
+// SignedWindows recodes a secret scalar 0 <= k < q for tables of odd multiples (used for [k]B
+// and for g^k): k' = k, or k + q when k is even (the same multiple, as B and g have order q),
+// is written as k' = sum_i d_i 2^(6i) with odd digits d_i in [-63, 63]. With
+// s = (k' + 2^(6m) - 1) / 2, window i of s gives d_i = 2 s_i - 63. Constant time.
+class SignedWindows {
  public:
   static constexpr int kWindow = 6;
   static constexpr int kEntries = 1 << (kWindow - 1);              // odd multiples 1..63
   static constexpr int kWindows = (1023 + kWindow - 1) / kWindow;  // odd k' < 2q < 2^1023
+
+  explicit SignedWindows(const Num& k);
+  ~SignedWindows();
+  SignedWindows(const SignedWindows&) = delete;
+  SignedWindows& operator=(const SignedWindows&) = delete;
+
+  // Digit returns digit i as |d_i| = 2 idx + 1 and neg (all ones when d_i < 0).
+  void Digit(int i, Limb& neg, Limb& idx) const;
+
+ private:
+  static constexpr size_t kBits = static_cast<size_t>(kWindow) * kWindows;
+  static constexpr size_t kSLimbs = kBits / 64 + 1;
+  mp::Num<kSLimbs> s_{};
+};
+
+// FixedBaseTable multiplies one base point B (of order q) by secret scalars.
+class FixedBaseTable {
+ public:
+  static constexpr int kWindow = SignedWindows::kWindow;
+  static constexpr int kEntries = SignedWindows::kEntries;
+  static constexpr int kWindows = SignedWindows::kWindows;
 
   // Build precomputes the table for |base| (a public point).
   static std::unique_ptr<FixedBaseTable> Build(const Affine& base);

@@ -348,37 +348,13 @@ const std::vector<Fp>& GTable() {
 
 void PowG(Fp& w, const Num& r) {
   const std::vector<Fp>& table = GTable();
-  // As in FixedBaseTable::Mul: r' = r or r + q (g^q = 1) is odd, and r' = sum d_i 2^(6i) with
-  // odd digits; a negative digit uses the inverse, which in PF_p is the conjugate 1 - t i.
-  Num rq;
-  mp::AddRaw(rq, r, kQ);
-  Num rodd;
-  mp::Select(rodd, MaskFromBit((r.w[0] & 1) ^ 1), rq, r);
-  constexpr size_t kBits = static_cast<size_t>(kGWindow) * kGWindows;
-  constexpr size_t kSLimbs = kBits / 64 + 1;
-  mp::Num<kSLimbs> s{}, ones{};
-  for (size_t i = 0; i < kLimbs; ++i) {
-    s.w[i] = rodd.w[i];
-  }
-  for (size_t bit = 0; bit < kBits; ++bit) {
-    ones.w[bit / 64] |= Limb{1} << (bit % 64);
-  }
-  mp::AddRaw(s, s, ones);
-  for (size_t i = 0; i + 1 < kSLimbs; ++i) {
-    s.w[i] = (s.w[i] >> 1) | (s.w[i + 1] << 63);
-  }
-  s.w[kSLimbs - 1] >>= 1;
-
+  // r is recoded as in FixedBaseTable::Mul (g^q = 1); a negative digit uses the inverse, which
+  // in PF_p is the conjugate 1 - t i.
+  const SignedWindows digits(r);
   Fp2 acc{};
   for (int i = 0; i < kGWindows; ++i) {
-    const size_t pos = static_cast<size_t>(i) * kGWindow;
-    Limb bits = s.w[pos / 64] >> (pos % 64);
-    if (pos % 64 + kGWindow > 64 && pos / 64 + 1 < kSLimbs) {
-      bits |= s.w[pos / 64 + 1] << (64 - pos % 64);
-    }
-    bits &= (Limb{1} << kGWindow) - 1;
-    const Limb neg = MaskFromBit(((bits >> (kGWindow - 1)) & 1) ^ 1);
-    const Limb idx = (bits ^ neg) & (kGEntries - 1);
+    Limb neg, idx;
+    digits.Digit(i, neg, idx);
     Fp t{};
     const Fp* row = &table[static_cast<size_t>(i) * kGEntries];
     for (int j = 0; j < kGEntries; ++j) {
