@@ -124,5 +124,26 @@ check "issue revoked" 2 "$IOTSEC" kms issue --kms "$work/kms" --id "$dev" --out 
 check "verify revoked" 1 "$IOTSEC" ibc verify --kms-pub "$pub" --id "$dev" --in "$work/msg" --sig "$work/sig" --revocations "$work/kms/revocations"
 check "encapsulate to revoked" 2 "$IOTSEC" ibc encapsulate --kms-pub "$pub" --id "$dev" --out "$work/e8" --ssv-out "$work/s8" --revocations "$work/kms/revocations"
 
+# ledger proofs against the RFC 6962 test tree (8 leaves; root of size 8 published there).
+printf '\n00\n10\n2021\n3031\n40414243\n5051525354555657\n606162636465666768696a6b6c6d6e6f\n' >"$work/leaves"
+root8=5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328
+check "ledger proof" 0 "$IOTSEC" ledger proof --leaves "$work/leaves" --index 5 --json
+assert "ledger proof root" grep -q "\"root\":\"$root8\"" "$work/stdout"
+proof=$(sed 's/.*"proof":\[\([^]]*\)\].*/\1/; s/"//g' "$work/stdout")
+leaf5=$(printf '\x00\x40\x41\x42\x43' | sha256sum | cut -c1-64)
+check "verify-inclusion" 0 "$IOTSEC" ledger verify-inclusion --leaf-hash "$leaf5" --index 5 --size 8 --root "$root8" --proof "$proof"
+check "verify-inclusion uppercase" 0 "$IOTSEC" ledger verify-inclusion --leaf-hash "${leaf5^^}" --index 5 --size 8 --root "${root8^^}" --proof "${proof^^}"
+check "verify-inclusion wrong index" 1 "$IOTSEC" ledger verify-inclusion --leaf-hash "$leaf5" --index 4 --size 8 --root "$root8" --proof "$proof"
+check "verify-inclusion empty proof" 1 "$IOTSEC" ledger verify-inclusion --leaf-hash "$leaf5" --index 5 --size 8 --root "$root8" --proof ""
+check "verify-inclusion bad hex" 2 "$IOTSEC" ledger verify-inclusion --leaf-hash "zz" --index 5 --size 8 --root "$root8" --proof "$proof"
+check "verify-inclusion index beyond size" 2 "$IOTSEC" ledger verify-inclusion --leaf-hash "$leaf5" --index 8 --size 8 --root "$root8"
+check "ledger proof --from" 0 "$IOTSEC" ledger proof --leaves "$work/leaves" --from 3 --json
+cproof=$(sed 's/.*"proof":\[\([^]]*\)\].*/\1/; s/"//g' "$work/stdout")
+"$IOTSEC" ledger proof --leaves "$work/leaves" --size 3 --index 0 --json >"$work/p3"
+root3=$(sed 's/.*"root":"\([0-9a-f]*\)".*/\1/' "$work/p3")
+check "verify-consistency" 0 "$IOTSEC" ledger verify-consistency --size1 3 --size2 8 --root1 "$root3" --root2 "$root8" --proof "$cproof"
+check "verify-consistency swapped roots" 1 "$IOTSEC" ledger verify-consistency --size1 3 --size2 8 --root1 "$root8" --root2 "$root3" --proof "$cproof"
+check "verify-consistency size1 > size2" 2 "$IOTSEC" ledger verify-consistency --size1 9 --size2 8 --root1 "$root3" --root2 "$root8"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

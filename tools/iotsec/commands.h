@@ -21,6 +21,10 @@ void AddKmsCommands(CLI::App& root, std::vector<Command>& out);
 // `ibc bench`.
 void AddIbcCommands(CLI::App& root, std::vector<Command>& out);
 
+// AddLedgerProofCommands adds `ledger verify-inclusion`, `ledger verify-consistency` and
+// `ledger proof` under |ledger|.
+void AddLedgerProofCommands(CLI::App* ledger, std::vector<Command>& out);
+
 // RunIbcBench measures the IBC operations and OpenSSL ECDSA in this process (ibc_bench.cc).
 Outcome RunIbcBench(int iterations_scale);
 

@@ -11,8 +11,9 @@
 namespace {
 
 constexpr char kFooter[] = R"(
-Exit status: 0 success; 1 well-formed input failed its check (verify: the signature is invalid;
-decapsulate: the data does not authenticate); 2 any other error, with one line on stderr.
+Exit status: 0 success; 1 well-formed input failed its check (ibc verify: the signature is
+invalid; ibc decapsulate: the data does not authenticate; ledger verify-*: the proof does not
+verify); 2 any other error, with one line on stderr.
 A failed command leaves no output file behind. With --json, one JSON object goes to stdout.
 Run `iotsec COMMAND --help` for a command's options; doc/cli.md has the whole contract.)";
 
@@ -28,7 +29,7 @@ void SetFallthrough(CLI::App* app) {
 int main(int argc, char** argv) {
   using iotsec::cli::Outcome;
   CLI::App app("iotsec: the IoT security platform of ITU-T Q6/17 (X.1365 identity-based "
-               "cryptography and key management)",
+               "cryptography and key management; the X.ztd-iot identity ledger)",
                "iotsec");
   app.footer(kFooter);
   bool json = false;
@@ -37,6 +38,10 @@ int main(int argc, char** argv) {
   std::vector<iotsec::cli::Command> commands;
   iotsec::cli::AddKmsCommands(app, commands);
   iotsec::cli::AddIbcCommands(app, commands);
+  CLI::App* ledger = app.add_subcommand(
+      "ledger", "The verifiable identity ledger: Merkle proofs (RFC 9162) and checkpoints");
+  ledger->require_subcommand(1);
+  iotsec::cli::AddLedgerProofCommands(ledger, commands);
   SetFallthrough(&app);
 
   try {
