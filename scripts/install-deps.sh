@@ -4,7 +4,8 @@
 # Only Debian packages are installed; nothing is downloaded otherwise.
 set -euo pipefail
 
-build_pkgs=(build-essential cmake pkg-config libssl-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev)
+build_pkgs=(build-essential cmake pkg-config libssl-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev
+            libcpp-httplib-dev)
 test_pkgs=(googletest libgtest-dev libgmock-dev libbenchmark-dev valgrind clang libclang-rt-14-dev
            libwolfssl-dev)
 

@@ -25,6 +25,12 @@ void AddIbcCommands(CLI::App& root, std::vector<Command>& out);
 // `ledger proof` under |ledger|.
 void AddLedgerProofCommands(CLI::App* ledger, std::vector<Command>& out);
 
+// AddLedgerAdminCommands adds `ledger fsck --data DIR [--expect ACKFILE]` under |ledger|.
+void AddLedgerAdminCommands(CLI::App* ledger, std::vector<Command>& out);
+
+// AddServeCommand adds `serve --data DIR [--listen HOST:PORT]`.
+void AddServeCommand(CLI::App& root, std::vector<Command>& out);
+
 // RunIbcBench measures the IBC operations and OpenSSL ECDSA in this process (ibc_bench.cc).
 Outcome RunIbcBench(int iterations_scale);
 

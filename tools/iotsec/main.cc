@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
       "ledger", "The verifiable identity ledger: Merkle proofs (RFC 9162) and checkpoints");
   ledger->require_subcommand(1);
   iotsec::cli::AddLedgerProofCommands(ledger, commands);
+  iotsec::cli::AddLedgerAdminCommands(ledger, commands);
+  iotsec::cli::AddServeCommand(app, commands);
   SetFallthrough(&app);
 
   try {

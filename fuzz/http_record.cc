@@ -1,0 +1,29 @@
+// Copyright iotsec authors.
+// Fuzzes what the ledger node's HTTP API parses from a request before touching any state
+// (doc/api.md): the tile path of GET /tile/... (c2sp.org/tlog-tiles path encoding, which must
+// accept exactly one canonical form: whatever parses formats back to the same octets) and the
+// body of POST /v1/ledger/records (ParseRecord, which must never crash). The first octet picks
+// the parser.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "iotsec/ledger/record.h"
+#include "iotsec/server/tlog_path.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) {
+    return 0;
+  }
+  const std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
+  if (data[0] & 1) {
+    auto path = iotsec::server::ParseTilePath(rest);
+    if (path && iotsec::server::FormatTilePath(*path) != rest) {
+      std::abort();  // a second encoding of one tile was accepted
+    }
+  } else {
+    (void)iotsec::ledger::ParseRecord(iotsec::ByteSpan(data + 1, size - 1));
+  }
+  return 0;
+}

@@ -1,0 +1,306 @@
+// Copyright iotsec authors.
+// Ledger records (ARCHITECTURE.md §4, §5): what organizations write onto the identity ledger.
+// Every record is a COSE_Sign1 (RFC 9052 §4.2, EdDSA with the signer organization's Ed25519
+// key, kid = the signer's organization id) over a deterministic CBOR payload (RFC 8949
+// §4.2.1). The wire format, every field, its limits and the validation rules are in
+// doc/formats/ledger-records.md. Whether a record is allowed (signature, authority, state) is
+// decided by LedgerState (state.h); this header only builds and parses records.
+#ifndef IOTSEC_LEDGER_RECORD_H_
+#define IOTSEC_LEDGER_RECORD_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "iotsec/common/bytes.h"
+#include "iotsec/common/result.h"
+#include "iotsec/cose/keys.h"
+#include "iotsec/crypto/ecdsa.h"
+#include "iotsec/crypto/ed25519.h"
+#include "iotsec/ibc/eccsi.h"
+#include "iotsec/ibc/identity.h"
+#include "iotsec/ibc/sakke.h"
+
+namespace iotsec::ledger {
+
+// kMaxBatchDevices bounds the devices of one birth, transfer or binding record.
+inline constexpr size_t kMaxBatchDevices = 100'000;
+// kMaxRecordSize bounds the encoded size of one record (the whole COSE_Sign1).
+inline constexpr size_t kMaxRecordSize = size_t{16} << 20;
+// kMaxOrgIdSize bounds an organization id; kMaxNameSize an organization name or the ledger
+// origin; kMaxSerialSize a device serial number; kMaxModelSize a device model; kMaxSps the
+// service providers of one binding; kMaxUriSize the URI of an IBC identity.
+inline constexpr size_t kMaxOrgIdSize = 64;
+inline constexpr size_t kMaxNameSize = 256;
+inline constexpr size_t kMaxSerialSize = 64;
+inline constexpr size_t kMaxModelSize = 64;
+inline constexpr size_t kMaxSps = 16;
+inline constexpr size_t kMaxUriSize = 256;
+
+// OrgKey is an organization's Ed25519 public key (RFC 8032 §5.1.5), which signs its records.
+using OrgKey = std::array<uint8_t, crypto::kEd25519KeySize>;
+// AttestationKey is a device's ECDSA P-256 attestation public key, uncompressed (0x04||x||y).
+using AttestationKey = std::array<uint8_t, crypto::kP256UncompressedSize>;
+
+// Role is what an organization may do on the ledger. The numbering is internal; on the wire
+// roles are the names of RoleName.
+enum class Role : uint8_t {
+  kManufacturer = 0,  // births devices
+  kOwner = 1,         // may receive devices and bind them
+  kMno = 2,           // network operator: runs a KMS, may be bound to devices
+  kSp = 3,            // service provider: runs a KMS, may be bound to devices
+  kLedgerNode = 4,    // runs a ledger node
+  kWitness = 5,       // cosigns checkpoints
+};
+inline constexpr int kRoleCount = 6;
+
+// RoleName returns the wire name of |role|: "manufacturer", "owner", "mno", "sp",
+// "ledger_node", "witness".
+std::string_view RoleName(Role role);
+
+// ParseRole returns the role named |name|; kInvalidArgument for any other text.
+Result<Role> ParseRole(std::string_view name);
+
+// RoleSet is a set of roles (a bit per Role).
+class RoleSet {
+ public:
+  RoleSet() = default;
+  // RoleSet(roles) holds |roles|.
+  RoleSet(std::initializer_list<Role> roles);
+  // FromBits returns the set of bit mask |bits|; bits beyond kRoleCount are dropped.
+  static RoleSet FromBits(uint8_t bits);
+
+  // Has returns whether |role| is in the set.
+  bool Has(Role role) const { return (bits_ >> static_cast<int>(role)) & 1; }
+  // Add puts |role| into the set.
+  void Add(Role role) { bits_ |= static_cast<uint8_t>(1u << static_cast<int>(role)); }
+  // empty returns whether the set has no role.
+  bool empty() const { return bits_ == 0; }
+  // bits returns the bit mask.
+  uint8_t bits() const { return bits_; }
+  // Roles returns the members in Role order (the canonical wire order).
+  std::vector<Role> Roles() const;
+  // ToString returns the names joined by ",", e.g. "manufacturer,owner".
+  std::string ToString() const;
+  friend bool operator==(RoleSet, RoleSet) = default;
+
+ private:
+  uint8_t bits_ = 0;
+};
+
+// CheckOrigin returns Ok() if |origin| is a valid ledger origin name (as in a C2SP checkpoint):
+// 1..kMaxNameSize printable ASCII characters other than space and '+'; kInvalidArgument
+// otherwise.
+Status CheckOrigin(std::string_view origin);
+
+// CheckOrgId returns Ok() if |id| is a valid organization id: 1..kMaxOrgIdSize characters of
+// [a-z0-9.-], starting with a letter or digit. kInvalidArgument saying what is wrong otherwise.
+Status CheckOrgId(std::string_view id);
+
+// DeviceIdParts are the components of a device id "urn:dev:<manufacturer>:<serial>".
+struct DeviceIdParts {
+  std::string_view manufacturer;  // an organization id
+  std::string_view serial;        // 1..kMaxSerialSize characters of [A-Za-z0-9._-]
+};
+
+// ParseDeviceId splits |id| (views into |id|). kInvalidArgument if |id| does not have exactly
+// the form urn:dev:<org id>:<serial>.
+Result<DeviceIdParts> ParseDeviceId(std::string_view id);
+
+// MakeDeviceId returns "urn:dev:<manufacturer>:<serial>"; kInvalidArgument if a part is
+// invalid.
+Result<std::string> MakeDeviceId(std::string_view manufacturer, std::string_view serial);
+
+// CheckIdentity returns Ok() if |identity| is an IBC identity with a key period,
+// "<YYYY-MM>|<uri>" (ARCHITECTURE.md §5), with a URI of 1..kMaxUriSize printable ASCII
+// characters other than '|'; kInvalidArgument otherwise.
+Status CheckIdentity(std::string_view identity);
+
+// FormatKeyPeriod returns "YYYY-MM". ParseKeyPeriodText parses exactly that form (month 01-12,
+// year 0001-9999); kInvalidArgument otherwise.
+std::string FormatKeyPeriod(const ibc::KeyPeriod& period);
+Result<ibc::KeyPeriod> ParseKeyPeriodText(std::string_view text);
+
+// RecordType is the type of a record, as carried in its payload (key 1).
+enum class RecordType : uint8_t {
+  kOrgAdmission = 1,
+  kDeviceBirth = 2,
+  kOwnershipTransfer = 3,
+  kBinding = 4,
+  kKmsParams = 5,
+  kRevocation = 6,
+};
+
+// RecordTypeName returns "org_admission", "device_birth", "ownership_transfer", "binding",
+// "kms_params" or "revocation".
+std::string_view RecordTypeName(RecordType type);
+
+// OrgAdmission admits an organization; signed by an admitter named in the genesis config.
+struct OrgAdmission {
+  std::string org_id;
+  std::string name;  // 1..kMaxNameSize octets of UTF-8 without control characters
+  RoleSet roles;     // at least one role
+  OrgKey key;
+};
+
+// DeviceBirth is one device of a birth record.
+struct DeviceBirth {
+  std::string device_id;  // urn:dev:<manufacturer>:<serial>, manufacturer = the signer
+  AttestationKey attestation_key;
+  std::string model;  // 1..kMaxModelSize octets of UTF-8 without control characters
+};
+
+// DeviceBirthBatch records the birth of 1..kMaxBatchDevices devices; signed by their
+// manufacturer. Devices are in strictly ascending order of device_id (bytewise), which also
+// rules out duplicates; SortBatch puts them in that order.
+struct DeviceBirthBatch {
+  std::vector<DeviceBirth> devices;
+};
+
+// OwnershipTransfer moves 1..kMaxBatchDevices devices (strictly ascending ids) to |new_owner|;
+// signed by their current owner.
+struct OwnershipTransfer {
+  std::vector<std::string> devices;
+  std::string new_owner;
+};
+
+// Binding names the MNO (optional) and the service providers (0..kMaxSps, strictly ascending)
+// of 1..kMaxBatchDevices devices (strictly ascending ids), replacing their previous binding;
+// signed by their current owner.
+struct Binding {
+  std::vector<std::string> devices;
+  std::optional<std::string> mno;
+  std::vector<std::string> sps;
+};
+
+// KmsParams publishes the public parameters of the signer's KMS (X.1365; RFC 6507 KPAK,
+// RFC 6508 Z_S) for identities of key period |period| and later, until the signer publishes
+// parameters for a later period; signed by an MNO or SP.
+struct KmsParams {
+  ibc::KeyPeriod period;
+  ibc::EccsiPoint kpak;
+  ibc::SakkePoint z;
+};
+
+// RevocationTarget says what a revocation revokes.
+enum class RevocationTarget : uint8_t {
+  kDevice = 1,    // a device id; by its manufacturer or current owner
+  kIdentity = 2,  // "<YYYY-MM>|<uri>": that identity's key of that period in the signer's KMS
+  kOrg = 3,       // an organization id; by the organization that admitted it
+};
+
+// Revocation revokes |target| of kind |kind|.
+struct Revocation {
+  RevocationTarget kind = RevocationTarget::kDevice;
+  std::string target;
+};
+
+// RecordBody is the type-specific content of a record.
+using RecordBody =
+    std::variant<OrgAdmission, DeviceBirthBatch, OwnershipTransfer, Binding, KmsParams, Revocation>;
+
+// Record is the content of one record, without its signer (the COSE kid) and origin.
+struct Record {
+  // seq is the signer's sequence number: >= 1 and greater than that of every earlier record
+  // of the same signer on the ledger, so that equal contents make distinct records and a
+  // replayed record is refused.
+  uint64_t seq = 0;
+  RecordBody body;
+
+  // type returns the type that |body| holds.
+  RecordType type() const;
+};
+
+// SortBatch sorts the device list of a birth, transfer or binding record, and the service
+// providers of a binding, into the ascending order the format requires. Other records are
+// left as they are.
+void SortBatch(Record& record);
+
+// CheckRecord returns Ok() if |record| obeys every rule of the format that does not depend on
+// ledger state (syntax of ids, lengths, counts, orders, key encodings); kInvalidArgument
+// naming the first problem otherwise.
+Status CheckRecord(const Record& record);
+
+// OrgSigner is an organization's signing identity on one ledger: the ledger origin, the
+// organization id (the COSE kid) and its Ed25519 private key. Copyable (the key is shared).
+class OrgSigner {
+ public:
+  // Create checks |origin| (see GenesisConfig) and |org_id| (CheckOrgId); kInvalidArgument if
+  // either is malformed.
+  static Result<OrgSigner> Create(std::string_view origin, std::string_view org_id,
+                                  crypto::Ed25519PrivateKey key);
+
+  const std::string& origin() const { return origin_; }
+  const std::string& org_id() const { return org_id_; }
+  // public_key returns the organization's public key (what its admission record carries).
+  const OrgKey& public_key() const { return public_key_; }
+  // signer returns the COSE signer (alg EdDSA).
+  const cose::Sign1Signer& signer() const { return signer_; }
+
+ private:
+  OrgSigner(std::string origin, std::string org_id, crypto::Ed25519PrivateKey key);
+  std::string origin_;
+  std::string org_id_;
+  OrgKey public_key_;
+  cose::Sign1Signer signer_;
+};
+
+// SignRecord returns |record| as a tagged COSE_Sign1 signed by |signer| (protected header:
+// alg EdDSA, kid = the org id; no unprotected parameters), the exact octets a ledger stores.
+// Fails with kInvalidArgument when CheckRecord fails or the encoding would exceed
+// kMaxRecordSize, kInternal if signing fails.
+Result<Bytes> SignRecord(const Record& record, const OrgSigner& signer);
+
+// SignedRecord is a parsed record: its content, who claims to have signed it, and the octets
+// needed to verify that claim. Parsing does not verify the signature (that needs the signer's
+// key, which LedgerState holds). Copyable and movable.
+class SignedRecord {
+ public:
+  // encoded returns the record exactly as received: the ledger entry.
+  const Bytes& encoded() const { return encoded_; }
+  // signer returns the kid: the id of the organization that claims to have signed.
+  const std::string& signer() const { return signer_; }
+  // origin returns the ledger origin the record names.
+  const std::string& origin() const { return origin_; }
+  // record returns the content.
+  const Record& record() const { return record_; }
+  // protected_header, payload and signature view parts of encoded() (RFC 9052 §4.2).
+  ByteSpan protected_header() const { return Part(protected_); }
+  ByteSpan payload() const { return Part(payload_); }
+  ByteSpan signature() const { return Part(signature_); }
+  // ToBeSigned returns the Sig_structure that the signature covers (RFC 9052 §4.4).
+  Bytes ToBeSigned() const;
+
+ private:
+  friend Result<SignedRecord> ParseRecord(ByteSpan encoded);
+  struct Range {
+    size_t offset = 0;
+    size_t size = 0;
+  };
+  ByteSpan Part(Range r) const { return ByteSpan(encoded_).subspan(r.offset, r.size); }
+
+  Bytes encoded_;
+  std::string signer_;
+  std::string origin_;
+  Record record_;
+  Range protected_;
+  Range payload_;
+  Range signature_;
+};
+
+// ParseRecord parses a record strictly: a tagged COSE_Sign1 in deterministic CBOR whose
+// protected header is exactly {alg: EdDSA, kid: org id} and whose unprotected header is empty,
+// a 64-octet signature, and a payload that follows the schema of its type exactly (every key
+// present, no unknown key, exact types, lengths and orders, attestation keys and KPAKs on
+// P-256) and passes CheckRecord. On failure returns kInvalidArgument naming the problem; it
+// never crashes, whatever the bytes. The signature is not verified here.
+Result<SignedRecord> ParseRecord(ByteSpan encoded);
+
+}  // namespace iotsec::ledger
+
+#endif  // IOTSEC_LEDGER_RECORD_H_

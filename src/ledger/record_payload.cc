@@ -1,0 +1,543 @@
+// Copyright iotsec authors.
+// The ledger record codec (doc/formats/ledger-records.md §3, §4): the payload schema of every
+// record type, the COSE_Sign1 envelope (RFC 9052 §4.2, §4.4), and the state-free checks.
+#include <algorithm>
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "iotsec/cose/cose.h"
+#include "iotsec/cose/sign1.h"
+#include "iotsec/ledger/record.h"
+#include "record_internal.h"
+
+namespace iotsec::ledger {
+
+namespace cbor = cose::cbor;
+using cbor::MapEntry;
+using cbor::Value;
+using internal::Field;
+using internal::GetArray;
+using internal::GetBytes;
+using internal::GetText;
+using internal::GetUint;
+using internal::Malformed;
+
+namespace {
+
+// Payload keys common to every record (doc/formats/ledger-records.md §3).
+constexpr uint64_t kKeyType = 1;
+constexpr uint64_t kKeyOrigin = 2;
+constexpr uint64_t kKeySeq = 3;
+// Type-specific keys start at 4; their meaning depends on the type.
+constexpr uint64_t kKey4 = 4;
+constexpr uint64_t kKey5 = 5;
+constexpr uint64_t kKey6 = 6;
+constexpr uint64_t kKey7 = 7;
+
+constexpr size_t kEd25519SignatureSize = crypto::kEd25519SignatureSize;
+// RFC 9053 §2.2: EdDSA is algorithm -8.
+constexpr int64_t kAlgEdDsa = static_cast<int64_t>(cose::Algorithm::kEdDsa);
+
+// Every field table starts with the three common keys, in this order.
+constexpr Field kType{kKeyType, nullptr, true, "type (1)"};
+constexpr Field kOrigin{kKeyOrigin, nullptr, true, "origin (2)"};
+constexpr Field kSeq{kKeySeq, nullptr, true, "seq (3)"};
+
+constexpr Field kAdmissionFields[] = {kType,
+                                      kOrigin,
+                                      kSeq,
+                                      {kKey4, nullptr, true, "org id (4)"},
+                                      {kKey5, nullptr, true, "name (5)"},
+                                      {kKey6, nullptr, true, "roles (6)"},
+                                      {kKey7, nullptr, true, "key (7)"}};
+constexpr Field kBirthFields[] = {kType, kOrigin, kSeq, {kKey4, nullptr, true, "devices (4)"}};
+constexpr Field kTransferFields[] = {kType,
+                                     kOrigin,
+                                     kSeq,
+                                     {kKey4, nullptr, true, "devices (4)"},
+                                     {kKey5, nullptr, true, "new owner (5)"}};
+constexpr Field kBindingFields[] = {kType,
+                                    kOrigin,
+                                    kSeq,
+                                    {kKey4, nullptr, true, "devices (4)"},
+                                    {kKey5, nullptr, false, "mno (5)"},
+                                    {kKey6, nullptr, true, "sps (6)"}};
+constexpr Field kKmsFields[] = {kType,
+                                kOrigin,
+                                kSeq,
+                                {kKey4, nullptr, true, "period (4)"},
+                                {kKey5, nullptr, true, "kpak (5)"},
+                                {kKey6, nullptr, true, "z (6)"}};
+constexpr Field kRevocationFields[] = {
+    kType, kOrigin, kSeq, {kKey4, nullptr, true, "kind (4)"}, {kKey5, nullptr, true, "target (5)"}};
+
+std::span<const Field> FieldsOf(RecordType type) {
+  switch (type) {
+    case RecordType::kOrgAdmission:
+      return kAdmissionFields;
+    case RecordType::kDeviceBirth:
+      return kBirthFields;
+    case RecordType::kOwnershipTransfer:
+      return kTransferFields;
+    case RecordType::kBinding:
+      return kBindingFields;
+    case RecordType::kKmsParams:
+      return kKmsFields;
+    case RecordType::kRevocation:
+      return kRevocationFields;
+  }
+  return {};
+}
+
+// CheckAscending checks that |ids| are strictly ascending (bytewise), which also excludes
+// duplicates, and that each passes |check|.
+template <typename Container, typename Get, typename Check>
+Status CheckAscending(const Container& items, Get get, Check check, std::string_view what) {
+  std::string_view prev;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string_view id = get(items[i]);
+    IOTSEC_RETURN_IF_ERROR(check(id));
+    if (i > 0 && !(prev < id)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  std::string(what) +
+                      " must be in strictly ascending order without duplicates; "
+                      "item " +
+                      std::to_string(i) + " is not");
+    }
+    prev = id;
+  }
+  return Ok();
+}
+
+Status CheckDeviceList(const std::vector<std::string>& devices) {
+  if (devices.empty() || devices.size() > kMaxBatchDevices) {
+    return Fail(ErrorCode::kInvalidArgument, "a record must name 1.." +
+                                                 std::to_string(kMaxBatchDevices) +
+                                                 " devices, not " + std::to_string(devices.size()));
+  }
+  return CheckAscending(
+      devices, [](const std::string& s) -> std::string_view { return s; },
+      [](std::string_view id) -> Status {
+        IOTSEC_RETURN_IF_ERROR(ParseDeviceId(id));
+        return Ok();
+      },
+      "devices");
+}
+
+Status CheckBody(const OrgAdmission& a) {
+  IOTSEC_RETURN_IF_ERROR(CheckOrgId(a.org_id));
+  IOTSEC_RETURN_IF_ERROR(internal::CheckDisplayText(a.name, kMaxNameSize, "organization name"));
+  if (a.roles.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "an admitted organization needs at least one role");
+  }
+  return Ok();
+}
+
+Status CheckBody(const DeviceBirthBatch& b) {
+  if (b.devices.empty() || b.devices.size() > kMaxBatchDevices) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "a birth record must hold 1.." + std::to_string(kMaxBatchDevices) +
+                    " devices, not " + std::to_string(b.devices.size()));
+  }
+  IOTSEC_RETURN_IF_ERROR(CheckAscending(
+      b.devices, [](const DeviceBirth& d) -> std::string_view { return d.device_id; },
+      [](std::string_view id) -> Status {
+        IOTSEC_RETURN_IF_ERROR(ParseDeviceId(id));
+        return Ok();
+      },
+      "born devices"));
+  for (const DeviceBirth& d : b.devices) {
+    IOTSEC_RETURN_IF_ERROR(internal::CheckDisplayText(d.model, kMaxModelSize, "device model"));
+    auto key = internal::CheckP256Point(d.attestation_key, "attestation key of " + d.device_id);
+    if (!key.has_value()) {
+      return key;
+    }
+  }
+  return Ok();
+}
+
+Status CheckBody(const OwnershipTransfer& t) {
+  IOTSEC_RETURN_IF_ERROR(CheckDeviceList(t.devices));
+  return CheckOrgId(t.new_owner);
+}
+
+Status CheckBody(const Binding& b) {
+  IOTSEC_RETURN_IF_ERROR(CheckDeviceList(b.devices));
+  if (b.mno.has_value()) {
+    IOTSEC_RETURN_IF_ERROR(CheckOrgId(*b.mno));
+  }
+  if (b.sps.size() > kMaxSps) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "a binding names at most " + std::to_string(kMaxSps) + " service providers");
+  }
+  return CheckAscending(
+      b.sps, [](const std::string& s) -> std::string_view { return s; },
+      [](std::string_view id) { return CheckOrgId(id); }, "service providers");
+}
+
+Status CheckBody(const KmsParams& k) {
+  if (k.period.year < 1 || k.period.year > 9999 || k.period.month < 1 || k.period.month > 12) {
+    return Fail(ErrorCode::kInvalidArgument, "KMS key period is out of range");
+  }
+  IOTSEC_RETURN_IF_ERROR(internal::CheckP256Point(k.kpak, "KPAK"));
+  return internal::CheckSakkePoint(k.z, "SAKKE Z");
+}
+
+Status CheckBody(const Revocation& r) {
+  switch (r.kind) {
+    case RevocationTarget::kDevice: {
+      IOTSEC_RETURN_IF_ERROR(ParseDeviceId(r.target));
+      return Ok();
+    }
+    case RevocationTarget::kIdentity:
+      return CheckIdentity(r.target);
+    case RevocationTarget::kOrg:
+      return CheckOrgId(r.target);
+  }
+  return Fail(ErrorCode::kInvalidArgument, "unknown revocation kind");
+}
+
+// --- Encoding -----------------------------------------------------------------------------
+
+Value TextArray(const std::vector<std::string>& items) {
+  std::vector<Value> out;
+  out.reserve(items.size());
+  for (const std::string& s : items) {
+    out.push_back(Value::TextString(s));
+  }
+  return Value::Array(std::move(out));
+}
+
+void AddBody(const OrgAdmission& a, std::vector<MapEntry>& m) {
+  std::vector<Value> roles;
+  for (Role r : a.roles.Roles()) {
+    roles.push_back(Value::TextString(RoleName(r)));
+  }
+  m.push_back({Value::Uint(kKey4), Value::TextString(a.org_id)});
+  m.push_back({Value::Uint(kKey5), Value::TextString(a.name)});
+  m.push_back({Value::Uint(kKey6), Value::Array(std::move(roles))});
+  m.push_back({Value::Uint(kKey7), Value::ByteString(a.key)});
+}
+
+void AddBody(const DeviceBirthBatch& b, std::vector<MapEntry>& m) {
+  std::vector<Value> devices;
+  devices.reserve(b.devices.size());
+  for (const DeviceBirth& d : b.devices) {
+    devices.push_back(
+        Value::Array({Value::TextString(d.device_id), Value::ByteString(d.attestation_key),
+                      Value::TextString(d.model)}));
+  }
+  m.push_back({Value::Uint(kKey4), Value::Array(std::move(devices))});
+}
+
+void AddBody(const OwnershipTransfer& t, std::vector<MapEntry>& m) {
+  m.push_back({Value::Uint(kKey4), TextArray(t.devices)});
+  m.push_back({Value::Uint(kKey5), Value::TextString(t.new_owner)});
+}
+
+void AddBody(const Binding& b, std::vector<MapEntry>& m) {
+  m.push_back({Value::Uint(kKey4), TextArray(b.devices)});
+  if (b.mno.has_value()) {
+    m.push_back({Value::Uint(kKey5), Value::TextString(*b.mno)});
+  }
+  m.push_back({Value::Uint(kKey6), TextArray(b.sps)});
+}
+
+void AddBody(const KmsParams& k, std::vector<MapEntry>& m) {
+  m.push_back({Value::Uint(kKey4), Value::TextString(FormatKeyPeriod(k.period))});
+  m.push_back({Value::Uint(kKey5), Value::ByteString(k.kpak)});
+  m.push_back({Value::Uint(kKey6), Value::ByteString(k.z)});
+}
+
+void AddBody(const Revocation& r, std::vector<MapEntry>& m) {
+  m.push_back({Value::Uint(kKey4), Value::Uint(static_cast<uint64_t>(r.kind))});
+  m.push_back({Value::Uint(kKey5), Value::TextString(r.target)});
+}
+
+Result<Bytes> EncodePayload(const Record& record, std::string_view origin) {
+  std::vector<MapEntry> m;
+  m.push_back({Value::Uint(kKeyType), Value::Uint(static_cast<uint64_t>(record.type()))});
+  m.push_back({Value::Uint(kKeyOrigin), Value::TextString(origin)});
+  m.push_back({Value::Uint(kKeySeq), Value::Uint(record.seq)});
+  std::visit([&](const auto& body) { AddBody(body, m); }, record.body);
+  return cbor::Encode(Value::Map(std::move(m)));
+}
+
+// --- Decoding -----------------------------------------------------------------------------
+
+Result<std::vector<std::string>> DecodeTextArray(const Value& v, size_t min, size_t max,
+                                                 size_t max_len, std::string_view what) {
+  IOTSEC_TRY(items, GetArray(v, min, max, what));
+  std::vector<std::string> out;
+  out.reserve(items.size());
+  for (const Value& item : items) {
+    IOTSEC_TRY(text, GetText(item, 1, max_len, what));
+    out.emplace_back(text);
+  }
+  return out;
+}
+
+constexpr size_t kMaxDeviceIdSize = 8 + kMaxOrgIdSize + 1 + kMaxSerialSize;
+
+Result<RecordBody> DecodeBody(RecordType type, std::span<const Value*> f) {
+  switch (type) {
+    case RecordType::kOrgAdmission: {
+      OrgAdmission a;
+      IOTSEC_TRY(id, GetText(*f[3], 1, kMaxOrgIdSize, "org id"));
+      IOTSEC_TRY(name, GetText(*f[4], 1, kMaxNameSize, "name"));
+      IOTSEC_TRY(roles, GetArray(*f[5], 1, kRoleCount, "roles"));
+      int prev = -1;
+      for (const Value& r : roles) {
+        IOTSEC_TRY(text, GetText(r, 1, 32, "role"));
+        auto role = ParseRole(text);
+        if (!role.has_value()) {
+          return Malformed("roles", role.error().message());
+        }
+        // Canonical form: the roles in Role order, each once.
+        if (static_cast<int>(*role) <= prev) {
+          return Malformed("roles", "must be in canonical order without duplicates");
+        }
+        prev = static_cast<int>(*role);
+        a.roles.Add(*role);
+      }
+      IOTSEC_TRY(key, GetBytes(*f[6], crypto::kEd25519KeySize, "key"));
+      a.org_id = std::string(id);
+      a.name = std::string(name);
+      internal::CopyTo(key, a.key);
+      return RecordBody(std::move(a));
+    }
+    case RecordType::kDeviceBirth: {
+      DeviceBirthBatch b;
+      IOTSEC_TRY(devices, GetArray(*f[3], 1, kMaxBatchDevices, "devices"));
+      b.devices.resize(devices.size());
+      for (size_t i = 0; i < devices.size(); ++i) {
+        IOTSEC_TRY(fields, GetArray(devices[i], 3, 3, "born device"));
+        IOTSEC_TRY(id, GetText(fields[0], 1, kMaxDeviceIdSize, "device id"));
+        IOTSEC_TRY(key, GetBytes(fields[1], crypto::kP256UncompressedSize, "attestation key"));
+        IOTSEC_TRY(model, GetText(fields[2], 1, kMaxModelSize, "model"));
+        DeviceBirth& d = b.devices[i];
+        d.device_id = std::string(id);
+        internal::CopyTo(key, d.attestation_key);
+        d.model = std::string(model);
+      }
+      return RecordBody(std::move(b));
+    }
+    case RecordType::kOwnershipTransfer: {
+      OwnershipTransfer t;
+      IOTSEC_TRY(devices, DecodeTextArray(*f[3], 1, kMaxBatchDevices, kMaxDeviceIdSize, "devices"));
+      IOTSEC_TRY(owner, GetText(*f[4], 1, kMaxOrgIdSize, "new owner"));
+      t.devices = std::move(devices);
+      t.new_owner = std::string(owner);
+      return RecordBody(std::move(t));
+    }
+    case RecordType::kBinding: {
+      Binding b;
+      IOTSEC_TRY(devices, DecodeTextArray(*f[3], 1, kMaxBatchDevices, kMaxDeviceIdSize, "devices"));
+      b.devices = std::move(devices);
+      if (f[4] != nullptr) {
+        IOTSEC_TRY(mno, GetText(*f[4], 1, kMaxOrgIdSize, "mno"));
+        b.mno = std::string(mno);
+      }
+      IOTSEC_TRY(sps, DecodeTextArray(*f[5], 0, kMaxSps, kMaxOrgIdSize, "sps"));
+      b.sps = std::move(sps);
+      return RecordBody(std::move(b));
+    }
+    case RecordType::kKmsParams: {
+      KmsParams k;
+      IOTSEC_TRY(period_text, GetText(*f[3], 7, 7, "period"));
+      auto period = ParseKeyPeriodText(period_text);
+      if (!period.has_value()) {
+        return Malformed("period", period.error().message());
+      }
+      IOTSEC_TRY(kpak, GetBytes(*f[4], ibc::kEccsiPointSize, "kpak"));
+      IOTSEC_TRY(z, GetBytes(*f[5], ibc::kSakkePointSize, "z"));
+      k.period = *period;
+      internal::CopyTo(kpak, k.kpak);
+      internal::CopyTo(z, k.z);
+      return RecordBody(std::move(k));
+    }
+    case RecordType::kRevocation: {
+      Revocation r;
+      IOTSEC_TRY(kind, GetUint(*f[3], "kind"));
+      if (kind < 1 || kind > 3) {
+        return Malformed("kind", "must be 1 (device), 2 (identity) or 3 (organization)");
+      }
+      IOTSEC_TRY(target, GetText(*f[4], 1, 8 + kMaxUriSize, "target"));
+      r.kind = static_cast<RevocationTarget>(kind);
+      r.target = std::string(target);
+      return RecordBody(std::move(r));
+    }
+  }
+  return Malformed("type", "unknown record type");
+}
+
+// HeadSize returns the size of the shortest CBOR head with argument |n| (RFC 8949 §3).
+size_t HeadSize(uint64_t n) {
+  if (n < 24) {
+    return 1;
+  }
+  if (n <= 0xff) {
+    return 2;
+  }
+  if (n <= 0xffff) {
+    return 3;
+  }
+  if (n <= 0xffffffff) {
+    return 5;
+  }
+  return 9;
+}
+
+}  // namespace
+
+void SortBatch(Record& record) {
+  if (auto* b = std::get_if<DeviceBirthBatch>(&record.body)) {
+    std::sort(b->devices.begin(), b->devices.end(),
+              [](const DeviceBirth& x, const DeviceBirth& y) { return x.device_id < y.device_id; });
+  } else if (auto* t = std::get_if<OwnershipTransfer>(&record.body)) {
+    std::sort(t->devices.begin(), t->devices.end());
+  } else if (auto* bind = std::get_if<Binding>(&record.body)) {
+    std::sort(bind->devices.begin(), bind->devices.end());
+    std::sort(bind->sps.begin(), bind->sps.end());
+  }
+}
+
+Status CheckRecord(const Record& record) {
+  if (record.seq == 0) {
+    return Fail(ErrorCode::kInvalidArgument, "sequence number must be at least 1");
+  }
+  return std::visit([](const auto& body) { return CheckBody(body); }, record.body);
+}
+
+Bytes SignedRecord::ToBeSigned() const {
+  // RFC 9052 §4.4: Sig_structure = ["Signature1", body_protected, external_aad, payload];
+  // ledger records use no external_aad (the origin is in the payload).
+  return cose::SigStructure1(protected_header(), {}, payload());
+}
+
+Result<Bytes> SignRecord(const Record& record, const OrgSigner& signer) {
+  IOTSEC_RETURN_IF_ERROR(CheckRecord(record));
+  IOTSEC_TRY(payload, EncodePayload(record, signer.origin()));
+  if (payload.size() + 256 > kMaxRecordSize) {
+    return Fail(ErrorCode::kInvalidArgument, "record payload of " + std::to_string(payload.size()) +
+                                                 " octets exceeds the record size limit of " +
+                                                 std::to_string(kMaxRecordSize));
+  }
+  // The kid goes into the protected header so that the signature covers who signed.
+  cose::Headers headers;
+  headers.SetProtected(cose::kHeaderKid, Value::ByteString(AsBytes(signer.org_id())));
+  return cose::Sign1(signer.signer(), payload, {}, headers, cose::Tagging::kTagged);
+}
+
+Result<SignedRecord> ParseRecord(ByteSpan encoded) {
+  if (encoded.size() > kMaxRecordSize) {
+    return Malformed("record", "larger than " + std::to_string(kMaxRecordSize) + " octets");
+  }
+  cbor::DecodeLimits outer_limits;
+  outer_limits.max_depth = 3;  // tag, array, the unprotected map
+  outer_limits.max_items = 16;
+  outer_limits.max_string_length = kMaxRecordSize;
+  auto outer = cbor::Decode(encoded, outer_limits);
+  if (!outer.has_value()) {
+    return Malformed("COSE_Sign1", outer.error().message());
+  }
+  // One canonical form: the tagged COSE_Sign1 (RFC 9052 §2, tag 18), 4 elements (§4.2).
+  if (outer->type() != cbor::Type::kTag || *outer->tag_number() != cose::kTagSign1) {
+    return Malformed("COSE_Sign1", "a record must be a COSE_Sign1 with tag 18");
+  }
+  const Value& msg = **outer->tag_content();
+  IOTSEC_TRY(parts, GetArray(msg, 4, 4, "COSE_Sign1"));
+  auto prot = parts[0].as_bytes();
+  if (!prot.has_value() || prot->empty()) {
+    return Malformed("COSE_Sign1", "the protected header must be a non-empty byte string");
+  }
+  auto unprot = parts[1].as_map();
+  if (!unprot.has_value() || !unprot->empty()) {
+    return Malformed("COSE_Sign1", "the unprotected header must be an empty map");
+  }
+  auto payload = parts[2].as_bytes();
+  if (!payload.has_value()) {
+    return Malformed("COSE_Sign1", "the payload must be a byte string (not detached)");
+  }
+  IOTSEC_TRY(signature, GetBytes(parts[3], kEd25519SignatureSize, "COSE_Sign1 signature"));
+
+  cbor::DecodeLimits header_limits;
+  header_limits.max_depth = 1;
+  header_limits.max_items = 8;
+  auto header = cbor::Decode(*prot, header_limits);
+  if (!header.has_value()) {
+    return Malformed("protected header", header.error().message());
+  }
+  static constexpr Field kHeaderFields[] = {
+      {static_cast<uint64_t>(cose::kHeaderAlg), nullptr, true, "alg (1)"},
+      {static_cast<uint64_t>(cose::kHeaderKid), nullptr, true, "kid (4)"}};
+  std::array<const Value*, 2> h{};
+  IOTSEC_RETURN_IF_ERROR(internal::ReadMap(*header, kHeaderFields, h, "protected header"));
+  auto alg = h[0]->as_int();
+  if (!alg.has_value() || *alg != kAlgEdDsa) {
+    return Malformed("protected header", "alg must be EdDSA (-8)");
+  }
+  auto kid = h[1]->as_bytes();
+  if (!kid.has_value() || kid->empty() || kid->size() > kMaxOrgIdSize) {
+    return Malformed("protected header", "kid must be an organization id (1..64 octets)");
+  }
+  std::string signer(kid->begin(), kid->end());
+  if (auto s = CheckOrgId(signer); !s.has_value()) {
+    return Malformed("kid", s.error().message());
+  }
+
+  cbor::DecodeLimits payload_limits;
+  payload_limits.max_depth = 3;
+  payload_limits.max_items = 4 * kMaxBatchDevices + 64;
+  payload_limits.max_string_length = kMaxRecordSize;
+  auto body = cbor::Decode(*payload, payload_limits);
+  if (!body.has_value()) {
+    return Malformed("payload", body.error().message());
+  }
+  auto type_value = body->Find(static_cast<int64_t>(kKeyType));
+  if (!type_value.has_value()) {
+    return Malformed("payload",
+                     body->type() == cbor::Type::kMap ? "missing type (1)" : "must be a map");
+  }
+  IOTSEC_TRY(type_number, GetUint(**type_value, "type"));
+  if (type_number < 1 || type_number > 6) {
+    return Malformed("type", "unknown record type " + std::to_string(type_number));
+  }
+  const auto type = static_cast<RecordType>(type_number);
+  const std::span<const Field> fields = FieldsOf(type);
+  std::array<const Value*, 8> f{};
+  IOTSEC_RETURN_IF_ERROR(
+      internal::ReadMap(*body, fields, std::span(f).first(fields.size()), RecordTypeName(type)));
+  IOTSEC_TRY(origin, GetText(*f[1], 1, kMaxNameSize, "origin"));
+  if (auto s = CheckOrigin(origin); !s.has_value()) {
+    return Malformed("origin", s.error().message());
+  }
+  IOTSEC_TRY(seq, GetUint(*f[2], "seq"));
+  IOTSEC_TRY(record_body, DecodeBody(type, std::span(f).first(fields.size())));
+
+  SignedRecord out;
+  out.record_.seq = seq;
+  out.record_.body = std::move(record_body);
+  if (auto s = CheckRecord(out.record_); !s.has_value()) {
+    return Malformed(RecordTypeName(type), s.error().message());
+  }
+  out.signer_ = std::move(signer);
+  out.origin_ = std::string(origin);
+  // The decoder accepted only the deterministic encoding, so the layout is fixed:
+  // tag head (1) | array head (1) | bstr protected | map head (1) | bstr payload | bstr sig.
+  const size_t prot_offset = 2 + HeadSize(prot->size());
+  const size_t payload_offset = prot_offset + prot->size() + 1 + HeadSize(payload->size());
+  const size_t sig_offset = payload_offset + payload->size() + HeadSize(kEd25519SignatureSize);
+  if (sig_offset + kEd25519SignatureSize != encoded.size()) {
+    return Fail(ErrorCode::kInternal, "ledger record: COSE_Sign1 layout mismatch");
+  }
+  out.encoded_ = ToBytes(encoded);
+  out.protected_ = {prot_offset, prot->size()};
+  out.payload_ = {payload_offset, payload->size()};
+  out.signature_ = {sig_offset, signature.size()};
+  return out;
+}
+
+}  // namespace iotsec::ledger

@@ -1,0 +1,316 @@
+// Copyright iotsec authors.
+// The HTTP API of a ledger node (doc/api.md) on cpp-httplib.
+#include "iotsec/server/http_api.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <utility>
+
+#include "iotsec/common/bytes.h"
+#include "iotsec/ledger/merkle.h"
+#include "iotsec/server/tlog_path.h"
+
+namespace iotsec::server {
+namespace {
+
+constexpr char kJson[] = "application/json";
+// kMaxPathBytes bounds a request path we look at.
+constexpr size_t kMaxPathBytes = 1024;
+
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void SendError(httplib::Response& res, int status, std::string_view code,
+               const std::string& message) {
+  res.status = status;
+  res.set_content(Dump({{"error", code}, {"message", message}}), kJson);
+}
+
+void SendError(httplib::Response& res, const Error& e) {
+  SendError(res, HttpStatusFor(e.code()), ErrorCodeName(e.code()), e.message());
+}
+
+std::string Hex(const ledger::Hash& h) { return HexEncode(h); }
+
+// Guard runs |handler| and turns any exception into a 500 JSON error (STYLE.md rule 11).
+template <typename F>
+httplib::Server::Handler Guard(F handler) {
+  return [handler](const httplib::Request& req, httplib::Response& res) {
+    try {
+      handler(req, res);
+    } catch (const std::exception& e) {
+      SendError(res, 500, "internal", std::string("internal error: ") + e.what());
+    } catch (...) {
+      SendError(res, 500, "internal", "internal error");
+    }
+  };
+}
+
+void HandleSubmit(LedgerNode& node, const httplib::Request& req, httplib::Response& res) {
+  if (req.body.empty()) {
+    SendError(res, 400, "invalid_argument", "empty body: send the record's octets");
+    return;
+  }
+  Bytes record(req.body.begin(), req.body.end());
+  auto r = node.Submit(std::move(record));
+  if (!r) {
+    SendError(res, r.error());
+    return;
+  }
+  res.set_content(Dump({{"index", r->index}, {"leaf_hash", Hex(r->leaf_hash)}}), kJson);
+}
+
+void HandleCheckpoint(LedgerNode& node, httplib::Response& res) {
+  auto cp = node.LatestCheckpoint();
+  if (!cp) {
+    SendError(res, cp.error());
+    return;
+  }
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(std::string(cp->text.begin(), cp->text.end()), "text/plain; charset=utf-8");
+}
+
+// EntryBundle encodes entries as c2sp.org/tlog-tiles entry bundles: each entry prefixed by
+// its length as a big-endian uint16.
+Result<std::string> EntryBundle(const std::vector<Bytes>& entries, uint64_t first) {
+  std::string out;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Bytes& e = entries[i];
+    if (e.size() > 0xffff) {
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "entry " + std::to_string(first + i) + " is " + std::to_string(e.size()) +
+                      " octets, over the 65535 of a tlog-tiles entry bundle; fetch it from "
+                      "another mirror");
+    }
+    out.push_back(static_cast<char>(e.size() >> 8));
+    out.push_back(static_cast<char>(e.size() & 0xff));
+    out.append(e.begin(), e.end());
+  }
+  return out;
+}
+
+void HandleTile(LedgerNode& node, const httplib::Request& req, httplib::Response& res) {
+  if (req.path.size() > kMaxPathBytes) {
+    SendError(res, 400, "invalid_argument", "path too long");
+    return;
+  }
+  auto path = ParseTilePath(std::string_view(req.path).substr(1));
+  if (!path) {
+    SendError(res, 404, "not_found", path.error().message());
+    return;
+  }
+  std::string body;
+  if (path->entries) {
+    // Served only while the committed tree has all of them (Entries fails with kNotFound).
+    if (path->index > (UINT64_MAX - path->width) / kTileWidth) {
+      SendError(res, 404, "not_found", "no such entry bundle");
+      return;
+    }
+    auto size = node.store().Size();
+    if (!size) {
+      SendError(res, size.error());
+      return;
+    }
+    const uint64_t start = path->index * kTileWidth;
+    if (start + path->width > *size) {
+      SendError(res, 404, "not_found",
+                "the log does not have entries " + std::to_string(start) + ".." +
+                    std::to_string(start + path->width - 1));
+      return;
+    }
+    auto entries = node.store().Entries(start, path->width);
+    if (!entries) {
+      SendError(res, entries.error());
+      return;
+    }
+    auto bundle = EntryBundle(*entries, start);
+    if (!bundle) {
+      SendError(res, bundle.error());
+      return;
+    }
+    body = std::move(*bundle);
+  } else {
+    if (path->level > 7) {
+      SendError(res, 404, "not_found", "no tile at level " + std::to_string(path->level));
+      return;
+    }
+    auto tile = node.store().Tile(path->level, path->index, path->width);
+    if (!tile) {
+      const ErrorCode code = tile.error().code();
+      if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kNotFound) {
+        SendError(res, 404, "not_found", tile.error().message());
+      } else {
+        SendError(res, tile.error());
+      }
+      return;
+    }
+    body.assign(tile->begin(), tile->end());
+  }
+  // Tiles and bundles never change once served (tlog-tiles): cache them for long.
+  res.set_header("Cache-Control", "public, max-age=31536000, immutable");
+  res.set_content(std::move(body), "application/octet-stream");
+}
+
+nlohmann::json DeviceJson(const DeviceProof& p) {
+  const ledger::DeviceView& v = p.view;
+  nlohmann::json records = nlohmann::json::array();
+  for (const ProvenRecord& r : p.records) {
+    nlohmann::json proof = nlohmann::json::array();
+    for (const ledger::Hash& h : r.proof) {
+      proof.push_back(Hex(h));
+    }
+    records.push_back(
+        {{"role", r.role}, {"index", r.index}, {"leaf_hash", Hex(r.leaf_hash)}, {"proof", proof}});
+  }
+  nlohmann::json j = {
+      {"device_id", v.device_id},
+      {"manufacturer", v.manufacturer},
+      {"attestation_key", HexEncode(v.attestation_key)},
+      {"model", v.model},
+      {"birth_index", v.birth_index},
+      {"owner", v.owner},
+      {"owner_index", v.owner_index},
+      {"mno", v.mno ? nlohmann::json(*v.mno) : nlohmann::json(nullptr)},
+      {"sps", v.sps},
+      {"binding_index", v.binding_index ? nlohmann::json(*v.binding_index) : nullptr},
+      {"revoked", v.revoked()},
+      {"revocation_index", v.revocation_index ? nlohmann::json(*v.revocation_index) : nullptr},
+      {"records", records},
+      {"tree_size", p.tree_size},
+      {"root", Hex(p.root)},
+      {"checkpoint", p.checkpoint},
+  };
+  return j;
+}
+
+void HandleDevice(LedgerNode& node, const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches.size() > 1 ? req.matches[1].str() : std::string();
+  auto p = node.DeviceState(id);
+  if (!p) {
+    SendError(res, p.error());
+    return;
+  }
+  res.set_content(Dump(DeviceJson(*p)), kJson);
+}
+
+}  // namespace
+
+int HttpStatusFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kPermissionDenied:
+      return 403;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kFailedPrecondition:
+      return 409;
+    case ErrorCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+struct HttpServer::Impl {
+  httplib::Server server;
+  std::string host;
+  int port = 0;
+  std::thread listener;
+  std::mutex stop_mu;
+};
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+int HttpServer::port() const { return impl_->port; }
+
+std::string HttpServer::address() const { return impl_->host + ":" + std::to_string(impl_->port); }
+
+void HttpServer::Stop() {
+  std::lock_guard<std::mutex> lock(impl_->stop_mu);
+  impl_->server.stop();
+  if (impl_->listener.joinable()) {
+    impl_->listener.join();
+  }
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(LedgerNode& node,
+                                                      const HttpServerOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  httplib::Server& s = impl->server;
+  const int threads = options.threads > 0 ? options.threads : 1;
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.set_payload_max_length(options.max_body_bytes);
+  s.set_read_timeout(10, 0);
+  s.set_write_timeout(10, 0);
+  LedgerNode* n = &node;
+  s.Post("/v1/ledger/records", Guard([n](const httplib::Request& req, httplib::Response& res) {
+           HandleSubmit(*n, req, res);
+         }));
+  s.Get("/checkpoint",
+        Guard([n](const httplib::Request&, httplib::Response& res) { HandleCheckpoint(*n, res); }));
+  s.Get(R"(/tile/.*)", Guard([n](const httplib::Request& req, httplib::Response& res) {
+          HandleTile(*n, req, res);
+        }));
+  s.Get(R"(/v1/ledger/devices/(.+))",
+        Guard([n](const httplib::Request& req, httplib::Response& res) {
+          HandleDevice(*n, req, res);
+        }));
+  // Anything that ends in an error without a body (unknown path 404, body too large 413, ...)
+  // gets the JSON error shape too.
+  s.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        std::string_view code = "invalid_argument";
+        std::string message = "bad request";
+        if (res.status == 404) {
+          code = "not_found";
+          message = "no such resource";
+        } else if (res.status == 405) {
+          message = "method not allowed";
+        } else if (res.status == 413) {
+          message = "request body too large";
+        } else if (res.status >= 500) {
+          code = "internal";
+          message = "internal error";
+        }
+        res.set_content(Dump({{"error", code}, {"message", message}}), kJson);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+
+  impl->host = options.host;
+  if (options.port == 0) {
+    impl->port = s.bind_to_any_port(options.host);
+    if (impl->port <= 0) {
+      return Fail(ErrorCode::kUnavailable, "cannot bind " + options.host + " to any port");
+    }
+  } else {
+    if (!s.bind_to_port(options.host, options.port)) {
+      return Fail(ErrorCode::kUnavailable,
+                  "cannot bind " + options.host + ":" + std::to_string(options.port));
+    }
+    impl->port = options.port;
+  }
+  httplib::Server* sp = &s;
+  impl->listener = std::thread([sp] { sp->listen_after_bind(); });
+  // Wait until it listens, so that a Stop right after Start cannot miss the loop.
+  for (int i = 0; i < 5000 && !s.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+}  // namespace iotsec::server

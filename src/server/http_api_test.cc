@@ -1,0 +1,181 @@
+// Copyright iotsec authors.
+#include "iotsec/server/http_api.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "iotsec/ledger/checkpoint.h"
+#include "iotsec/ledger/merkle.h"
+#include "iotsec/server/tlog_path.h"
+#include "server_test_util.h"
+
+namespace iotsec::server {
+namespace {
+
+using testing::TempDir;
+using testing::Writer;
+
+class HttpApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto node = LedgerNode::Open(dir_.path());
+    ASSERT_TRUE(node.has_value()) << node.error().ToString();
+    node_ = std::move(*node);
+    HttpServerOptions o;
+    o.port = 0;
+    auto server = HttpServer::Start(*node_, o);
+    ASSERT_TRUE(server.has_value()) << server.error().ToString();
+    server_ = std::move(*server);
+    ASSERT_GT(server_->port(), 0);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    writer_ = std::make_unique<Writer>(dir_.path(), node_->origin());
+  }
+  void TearDown() override {
+    client_.reset();
+    server_.reset();
+    node_.reset();
+  }
+
+  httplib::Result Post(const Bytes& body) {
+    return client_->Post("/v1/ledger/records",
+                         std::string(reinterpret_cast<const char*>(body.data()), body.size()),
+                         "application/cose");
+  }
+
+  // ExpectError checks the status and the JSON error shape.
+  static void ExpectError(const httplib::Result& r, int status, const std::string& code) {
+    ASSERT_TRUE(r) << "no response";
+    EXPECT_EQ(r->status, status) << r->body;
+    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << r->body;
+    EXPECT_EQ(j.value("error", ""), code) << r->body;
+    EXPECT_TRUE(j.contains("message")) << r->body;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<LedgerNode> node_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+  std::unique_ptr<Writer> writer_;
+};
+
+TEST_F(HttpApiTest, SubmitThenReadEverythingBack) {
+  auto adm = Post(writer_->Admission("acme", ledger::RoleSet{ledger::Role::kManufacturer}));
+  ASSERT_TRUE(adm);
+  ASSERT_EQ(adm->status, 200) << adm->body;
+  Bytes birth = writer_->Birth("acme", "SN1");
+  auto res = Post(birth);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  auto j = nlohmann::json::parse(res->body);
+  EXPECT_EQ(j["index"], 1);
+  EXPECT_EQ(j["leaf_hash"], HexEncode(ledger::LeafHash(birth)));
+
+  // The checkpoint verifies under the node key.
+  auto cp_res = client_->Get("/checkpoint");
+  ASSERT_TRUE(cp_res);
+  ASSERT_EQ(cp_res->status, 200);
+  std::vector<ledger::NoteVerifier> anchors{node_->verifier()};
+  auto cp = ledger::OpenCheckpoint(AsBytes(cp_res->body), node_->origin(), anchors, 1);
+  ASSERT_TRUE(cp.has_value()) << cp.error().ToString();
+  EXPECT_EQ(cp->size, 2u);
+
+  // The level-0 partial tile holds both leaf hashes, and its root is the checkpoint's.
+  auto tile = client_->Get("/tile/0/000.p/2");
+  ASSERT_TRUE(tile);
+  ASSERT_EQ(tile->status, 200) << tile->body;
+  ASSERT_EQ(tile->body.size(), 64u);
+  ledger::Hash h0{}, h1{};
+  std::copy(tile->body.begin(), tile->body.begin() + 32, h0.begin());
+  std::copy(tile->body.begin() + 32, tile->body.end(), h1.begin());
+  EXPECT_EQ(h1, ledger::LeafHash(birth));
+  EXPECT_EQ(ledger::NodeHash(h0, h1), cp->root);
+
+  // The entry bundle holds both entries, uint16-length-prefixed.
+  auto bundle = client_->Get("/tile/entries/000.p/2");
+  ASSERT_TRUE(bundle);
+  ASSERT_EQ(bundle->status, 200);
+  const std::string& b = bundle->body;
+  ASSERT_GE(b.size(), 2u);
+  size_t first_len = (static_cast<uint8_t>(b[0]) << 8) | static_cast<uint8_t>(b[1]);
+  ASSERT_GE(b.size(), 2 + first_len + 2);
+  size_t second_len =
+      (static_cast<uint8_t>(b[2 + first_len]) << 8) | static_cast<uint8_t>(b[3 + first_len]);
+  EXPECT_EQ(second_len, birth.size());
+  EXPECT_EQ(b.size(), 4 + first_len + second_len);
+  EXPECT_EQ(b.substr(4 + first_len), std::string(birth.begin(), birth.end()));
+
+  // Device state, with its id URL-encoded ('/' is not in serials, but ':' may be encoded).
+  auto dev = client_->Get("/v1/ledger/devices/urn%3Adev%3Aacme%3ASN%2F1");
+  ASSERT_TRUE(dev);
+  ExpectError(dev, 400, "invalid_argument");  // '/' is not allowed in a serial
+  Bytes birth2 = writer_->Birth("acme", "SN2", 2);
+  ASSERT_EQ(Post(birth2)->status, 200);
+  dev = client_->Get("/v1/ledger/devices/urn%3Adev%3Aacme%3ASN2");
+  ASSERT_TRUE(dev);
+  ASSERT_EQ(dev->status, 200) << dev->body;
+  auto d = nlohmann::json::parse(dev->body);
+  EXPECT_EQ(d["device_id"], "urn:dev:acme:SN2");
+  EXPECT_EQ(d["owner"], "acme");
+  EXPECT_EQ(d["revoked"], false);
+  auto dcp = ledger::OpenCheckpoint(AsBytes(d["checkpoint"].get<std::string>()), node_->origin(),
+                                    anchors, 1);
+  ASSERT_TRUE(dcp.has_value());
+  EXPECT_EQ(d["tree_size"], dcp->size);
+  ASSERT_EQ(d["records"].size(), 2u);
+  for (const auto& r : d["records"]) {
+    std::vector<ledger::Hash> proof;
+    for (const auto& hex : r["proof"]) {
+      auto bytes = HexDecode(hex.get<std::string>());
+      ASSERT_TRUE(bytes.has_value());
+      ledger::Hash h{};
+      std::copy(bytes->begin(), bytes->end(), h.begin());
+      proof.push_back(h);
+    }
+    EXPECT_EQ(r["leaf_hash"], HexEncode(ledger::LeafHash(birth2)));
+    auto leaf = ledger::LeafHash(birth2);
+    EXPECT_TRUE(
+        ledger::VerifyInclusion(leaf, r["index"].get<uint64_t>(), dcp->size, proof, dcp->root)
+            .has_value());
+  }
+}
+
+TEST_F(HttpApiTest, RefusalsAreJsonErrorsWithTheRightStatus) {
+  ExpectError(Post(Bytes{}), 400, "invalid_argument");
+  ExpectError(Post(Bytes{0x01, 0x02, 0x03}), 400, "invalid_argument");
+  ExpectError(Post(writer_->Birth("evil", "SN1")), 403, "permission_denied");
+  Bytes adm = writer_->Admission("acme", ledger::RoleSet{ledger::Role::kManufacturer});
+  ASSERT_EQ(Post(adm)->status, 200);
+  ExpectError(Post(adm), 409, "failed_precondition");
+  // A record whose signature does not verify: flip the last octet of the signature.
+  Bytes forged = writer_->Birth("acme", "SN9");
+  forged.back() ^= 1;
+  ExpectError(Post(forged), 401, "unauthenticated");
+  // Over 4 MiB.
+  ExpectError(Post(Bytes(kMaxRecordBytes + 1, 0)), 413, "invalid_argument");
+}
+
+TEST_F(HttpApiTest, BadReadRequestsAreJsonErrors) {
+  ExpectError(client_->Get("/nope"), 404, "not_found");
+  ExpectError(client_->Get("/tile/0/000"), 404, "not_found");      // not a full tile yet
+  ExpectError(client_->Get("/tile/0/000.p/1"), 404, "not_found");  // empty tree
+  ExpectError(client_->Get("/tile/0/0"), 404, "not_found");        // not canonical
+  ExpectError(client_->Get("/tile/99/000"), 404, "not_found");
+  ExpectError(client_->Get("/tile/entries/000.p/1"), 404, "not_found");
+  ExpectError(client_->Get("/tile/entries/x018/x446/x744/x073/x709/x551/615"), 404, "not_found");
+  ExpectError(client_->Get("/v1/ledger/devices/urn%3Adev%3Aacme%3ASN1"), 404, "not_found");
+  ExpectError(client_->Get("/v1/ledger/devices/%00%ff"), 400, "invalid_argument");
+  ExpectError(client_->Get("/v1/ledger/devices/" + std::string(5000, 'a')), 400,
+              "invalid_argument");
+  // The node still answers.
+  auto cp = client_->Get("/checkpoint");
+  ASSERT_TRUE(cp);
+  EXPECT_EQ(cp->status, 200);
+}
+
+}  // namespace
+}  // namespace iotsec::server

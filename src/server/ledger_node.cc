@@ -1,0 +1,275 @@
+// Copyright iotsec authors.
+// LedgerNode: genesis and key files, state replay, sequencing hooks, checkpoint signing.
+#include "iotsec/server/ledger_node.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <future>
+#include <mutex>
+#include <shared_mutex>
+#include <utility>
+
+#include "iotsec/common/file.h"
+#include "iotsec/crypto/ed25519.h"
+#include "iotsec/crypto/secret_bytes.h"
+#include "iotsec/ledger/record.h"
+#include "iotsec/ledger/sequencer.h"
+
+namespace iotsec::server {
+namespace {
+
+using ledger::Hash;
+
+// kReplayChunk is how many entries Open reads at a time while rebuilding the state.
+constexpr uint64_t kReplayChunk = 1024;
+
+std::string Join(const std::string& dir, const char* name) { return dir + "/" + name; }
+
+bool Exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// LoadNodeKey reads DIR/node.key (a raw 32-octet seed) into a zeroizing buffer.
+Result<crypto::Ed25519PrivateKey> LoadNodeKey(const std::string& path) {
+  crypto::SecretBytes seed;
+  IOTSEC_RETURN_IF_ERROR(ReadFileInto(path, seed, 64));
+  if (seed.size() != crypto::kEd25519KeySize) {
+    return Fail(ErrorCode::kInvalidArgument,
+                path + ": want a 32-octet Ed25519 seed, got " + std::to_string(seed.size()));
+  }
+  return crypto::Ed25519PrivateKey::FromSeed(ByteSpan(seed.data(), seed.size()));
+}
+
+// LoadOrCreateNodeKey returns the key in |path|, generating and writing it (mode 0600,
+// atomically) when the file does not exist.
+Result<crypto::Ed25519PrivateKey> LoadOrCreateNodeKey(const std::string& path) {
+  if (Exists(path)) {
+    return LoadNodeKey(path);
+  }
+  IOTSEC_TRY(key, crypto::Ed25519PrivateKey::Generate());
+  IOTSEC_TRY(seed, key.Seed());
+  IOTSEC_RETURN_IF_ERROR(WriteFileAtomic(path, ByteSpan(seed.data(), seed.size()), 0600));
+  return key;
+}
+
+}  // namespace
+
+Result<DefaultGenesisPaths> InitDefaultGenesis(const std::string& dir) {
+  IOTSEC_RETURN_IF_ERROR(MakeDirectory(dir, 0700));
+  DefaultGenesisPaths paths{Join(dir, kGenesisFile), Join(dir, kNodeKeyFile), false};
+  if (Exists(paths.genesis)) {
+    return paths;
+  }
+  // The key first: a crash between the two writes leaves a key that the next run reuses.
+  IOTSEC_TRY(key, LoadOrCreateNodeKey(paths.node_key));
+  const ledger::OrgKey pub = key.PublicKey().Bytes();
+  ledger::GenesisConfig g;
+  g.origin = "localhost/iotsec/" + HexEncode(ByteSpan(pub.data(), 4));
+  g.orgs.push_back({kDefaultRootOrg, "Local ledger node",
+                    ledger::RoleSet{ledger::Role::kLedgerNode, ledger::Role::kWitness}, pub, true});
+  g.checkpoint_signer = {g.origin, pub};
+  g.witness_quorum = 0;
+  IOTSEC_TRY(json, g.ToJson());
+  IOTSEC_RETURN_IF_ERROR(WriteFileAtomic(paths.genesis, AsBytes(json), 0644));
+  paths.created = true;
+  return paths;
+}
+
+struct LedgerNode::Impl {
+  LedgerNodeOptions options;
+  std::unique_ptr<ledger::LogStore> store;
+  ledger::GenesisConfig genesis;
+  std::optional<ledger::NoteSigner> signer;
+  // state_mu guards state. The sequencer thread holds it exclusively from the first entry of a
+  // batch until the batch is committed (or rolled back) and its checkpoint stored, so readers
+  // only ever see committed state together with a checkpoint that covers it.
+  std::shared_mutex state_mu;
+  std::optional<ledger::LedgerState> state;
+  bool batch_locked = false;  // sequencer thread only
+  std::unique_ptr<ledger::LocalSequencer> sequencer;
+
+  Status Replay();
+  Status SignCheckpoint();
+  Status Apply(ByteSpan entry, uint64_t index);
+  void OnBatch(uint64_t first, size_t count, const Status& result);
+};
+
+Status LedgerNode::Impl::Replay() {
+  IOTSEC_TRY(size, store->Size());
+  for (uint64_t start = 0; start < size; start += kReplayChunk) {
+    IOTSEC_TRY(entries, store->Entries(start, std::min(kReplayChunk, size - start)));
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const uint64_t index = start + i;
+      auto parsed = ledger::ParseRecord(entries[i]);
+      Status st =
+          parsed ? state->ValidateAndApply(*parsed, index) : Status(Unexpected(parsed.error()));
+      if (!st) {
+        return Fail(ErrorCode::kDataLoss, "stored entry " + std::to_string(index) +
+                                              " does not replay: " + st.error().ToString());
+      }
+    }
+  }
+  return Ok();
+}
+
+// SignCheckpoint signs the committed tree with the node key and stores the note.
+Status LedgerNode::Impl::SignCheckpoint() {
+  IOTSEC_TRY(root, store->Root());
+  ledger::Checkpoint cp;
+  cp.origin = genesis.origin;
+  cp.size = root.first;
+  cp.root = root.second;
+  IOTSEC_TRY(note, ledger::SignCheckpoint(cp, *signer));
+  return store->PutCheckpoint(cp.size, cp.root, AsBytes(note));
+}
+
+Status LedgerNode::Impl::Apply(ByteSpan entry, uint64_t index) {
+  if (!batch_locked) {
+    state_mu.lock();
+    batch_locked = true;
+    IOTSEC_RETURN_IF_ERROR(state->BeginTransaction());
+  }
+  IOTSEC_TRY(parsed, ledger::ParseRecord(entry));
+  return state->ValidateAndApply(parsed, index);
+}
+
+void LedgerNode::Impl::OnBatch(uint64_t first, size_t count, const Status& result) {
+  if (state->in_transaction()) {
+    if (result) {
+      (void)state->CommitTransaction();
+    } else {
+      (void)state->RollbackTransaction();
+    }
+  }
+  if (result && count > 0) {
+    // A failure leaves the older checkpoint in place; the next batch or restart signs anew.
+    (void)SignCheckpoint();
+  }
+  if (batch_locked) {
+    batch_locked = false;
+    state_mu.unlock();
+  }
+}
+
+LedgerNode::LedgerNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+LedgerNode::~LedgerNode() {
+  if (impl_ && impl_->sequencer) {
+    impl_->sequencer->Close();
+  }
+}
+
+Result<std::unique_ptr<LedgerNode>> LedgerNode::Open(const std::string& dir,
+                                                     const LedgerNodeOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  IOTSEC_TRY(store, ledger::LogStore::Open(dir, options.store));
+  impl->store = std::move(store);
+  const std::string genesis_path = Join(dir, kGenesisFile);
+  if (!Exists(genesis_path)) {
+    if (!options.create_default_genesis) {
+      return Fail(ErrorCode::kNotFound, genesis_path + ": no genesis config");
+    }
+    IOTSEC_RETURN_IF_ERROR(InitDefaultGenesis(dir));
+  }
+  IOTSEC_TRY(genesis_bytes, ReadFile(genesis_path, size_t{16} << 20));
+  IOTSEC_TRY(genesis,
+             ledger::GenesisConfig::FromJson(std::string_view(
+                 reinterpret_cast<const char*>(genesis_bytes.data()), genesis_bytes.size())));
+  impl->genesis = std::move(genesis);
+  IOTSEC_TRY(key, LoadNodeKey(Join(dir, kNodeKeyFile)));
+  if (key.PublicKey().Bytes() != impl->genesis.checkpoint_signer.key) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                Join(dir, kNodeKeyFile) + " is not the checkpoint signer key of " + genesis_path);
+  }
+  IOTSEC_TRY(signer, ledger::NoteSigner::Create(impl->genesis.checkpoint_signer.name, key));
+  impl->signer = std::move(signer);
+  IOTSEC_TRY(state, ledger::LedgerState::Create(impl->genesis));
+  impl->state = std::move(state);
+  IOTSEC_RETURN_IF_ERROR(impl->Replay());
+
+  IOTSEC_TRY(size, impl->store->Size());
+  auto cp = impl->store->LatestCheckpoint();
+  if (!cp || cp->size < size) {
+    IOTSEC_RETURN_IF_ERROR(impl->SignCheckpoint());
+  }
+
+  ledger::LocalSequencerOptions so;
+  so.max_queue_entries = options.max_queue_entries;
+  so.max_entry_bytes = options.max_record_bytes;
+  so.max_batch_bytes = std::max(so.max_batch_bytes, options.max_record_bytes);
+  so.max_queue_bytes = std::max(so.max_queue_bytes, options.max_record_bytes);
+  Impl* raw = impl.get();
+  so.apply = [raw](ByteSpan entry, uint64_t index) { return raw->Apply(entry, index); };
+  so.on_batch = [raw](uint64_t first, size_t count, const Status& result) {
+    raw->OnBatch(first, count, result);
+  };
+  impl->sequencer = std::make_unique<ledger::LocalSequencer>(*impl->store, std::move(so));
+  return std::unique_ptr<LedgerNode>(new LedgerNode(std::move(impl)));
+}
+
+const ledger::GenesisConfig& LedgerNode::genesis() const { return impl_->genesis; }
+const std::string& LedgerNode::origin() const { return impl_->genesis.origin; }
+const ledger::NoteVerifier& LedgerNode::verifier() const { return impl_->signer->Verifier(); }
+ledger::LogStore& LedgerNode::store() { return *impl_->store; }
+
+Result<SubmitResult> LedgerNode::Submit(Bytes record) {
+  if (record.size() > impl_->options.max_record_bytes) {
+    return Fail(ErrorCode::kInvalidArgument, "record of " + std::to_string(record.size()) +
+                                                 " octets exceeds the limit of " +
+                                                 std::to_string(impl_->options.max_record_bytes));
+  }
+  // Parse here too, so that garbage is refused without taking a turn in the queue.
+  if (auto parsed = ledger::ParseRecord(record); !parsed) {
+    return Unexpected(parsed.error());
+  }
+  SubmitResult out;
+  out.leaf_hash = ledger::LeafHash(record);
+  auto future = impl_->sequencer->SubmitAsync(std::move(record));
+  IOTSEC_TRY(index, future.get());
+  out.index = index;
+  return out;
+}
+
+Result<ledger::StoredCheckpoint> LedgerNode::LatestCheckpoint() {
+  std::shared_lock<std::shared_mutex> lock(impl_->state_mu);
+  return impl_->store->LatestCheckpoint();
+}
+
+Result<DeviceProof> LedgerNode::DeviceState(std::string_view device_id) {
+  if (auto parts = ledger::ParseDeviceId(device_id); !parts) {
+    return Unexpected(parts.error());
+  }
+  std::shared_lock<std::shared_mutex> lock(impl_->state_mu);
+  IOTSEC_TRY(view, impl_->state->Lookup(device_id));
+  IOTSEC_TRY(cp, impl_->store->LatestCheckpoint());
+  DeviceProof out;
+  out.tree_size = cp.size;
+  out.root = cp.root;
+  out.checkpoint.assign(cp.text.begin(), cp.text.end());
+  auto prove = [&](const char* role, uint64_t index) -> Status {
+    ProvenRecord r;
+    r.role = role;
+    r.index = index;
+    IOTSEC_TRY(entry, impl_->store->Entry(index));
+    r.leaf_hash = ledger::LeafHash(entry);
+    IOTSEC_TRY(proof, ledger::InclusionProof(*impl_->store, index, cp.size));
+    r.proof = std::move(proof);
+    out.records.push_back(std::move(r));
+    return Ok();
+  };
+  IOTSEC_RETURN_IF_ERROR(prove("birth", view.birth_index));
+  IOTSEC_RETURN_IF_ERROR(prove("ownership", view.owner_index));
+  if (view.binding_index) {
+    IOTSEC_RETURN_IF_ERROR(prove("binding", *view.binding_index));
+  }
+  if (view.revocation_index) {
+    IOTSEC_RETURN_IF_ERROR(prove("revocation", *view.revocation_index));
+  }
+  out.view = std::move(view);
+  return out;
+}
+
+}  // namespace iotsec::server

@@ -1,0 +1,95 @@
+// Copyright iotsec authors.
+// Test helpers for the server: a temporary data directory, a node opened in it, and records
+// signed by the node's root admitter and by a manufacturer it admitted.
+#ifndef IOTSEC_SERVER_SERVER_TEST_UTIL_H_
+#define IOTSEC_SERVER_SERVER_TEST_UTIL_H_
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "../ledger/record_test_util.h"
+#include "iotsec/common/file.h"
+#include "iotsec/crypto/secret_bytes.h"
+#include "iotsec/server/ledger_node.h"
+
+namespace iotsec::server::testing {
+
+// TempDir is a fresh directory removed with everything in it at destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "iotsec-server-XXXXXX").string();
+    char* p = mkdtemp(tmpl.data());
+    EXPECT_NE(p, nullptr);
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// NodeKey reads the node key of |dir|.
+inline crypto::Ed25519PrivateKey NodeKey(const std::string& dir) {
+  crypto::SecretBytes seed;
+  EXPECT_TRUE(ReadFileInto(dir + "/" + kNodeKeyFile, seed).has_value());
+  auto key = crypto::Ed25519PrivateKey::FromSeed(ByteSpan(seed.data(), seed.size()));
+  EXPECT_TRUE(key.has_value());
+  return *key;
+}
+
+// Writer signs records for the ledger of one node: as its root admitter ("node") and as
+// organizations whose keys are ledger::testing::OrgKeyFor(id).
+class Writer {
+ public:
+  Writer(const std::string& dir, std::string origin) : origin_(std::move(origin)) {
+    auto s = ledger::OrgSigner::Create(origin_, kDefaultRootOrg, NodeKey(dir));
+    EXPECT_TRUE(s.has_value());
+    signers_.emplace(kDefaultRootOrg, *s);
+  }
+
+  // Sign signs |body| as |org| with its next sequence number.
+  Bytes Sign(const std::string& org, ledger::RecordBody body) {
+    auto it = signers_.find(org);
+    if (it == signers_.end()) {
+      it = signers_.emplace(org, ledger::testing::SignerFor(org, origin_)).first;
+    }
+    ledger::Record r{++seq_[org], std::move(body)};
+    auto b = ledger::SignRecord(r, it->second);
+    EXPECT_TRUE(b.has_value()) << b.error().ToString();
+    return b.value_or(Bytes{});
+  }
+
+  // Admission returns the admission of |org| with |roles| by the node.
+  Bytes Admission(const std::string& org, ledger::RoleSet roles) {
+    return Sign(kDefaultRootOrg,
+                ledger::OrgAdmission{org, "Org " + org, roles,
+                                     ledger::testing::OrgKeyFor(org).PublicKey().Bytes()});
+  }
+
+  // Birth returns the birth of device |serial| by manufacturer |org|.
+  Bytes Birth(const std::string& org, const std::string& serial, uint32_t key_index = 0) {
+    ledger::DeviceBirthBatch b;
+    b.devices.push_back({"urn:dev:" + org + ":" + serial,
+                         ledger::testing::AttestationKeyFor(key_index), "model-1"});
+    return Sign(org, b);
+  }
+
+ private:
+  std::string origin_;
+  std::map<std::string, ledger::OrgSigner> signers_;
+  std::map<std::string, uint64_t> seq_;
+};
+
+}  // namespace iotsec::server::testing
+
+#endif  // IOTSEC_SERVER_SERVER_TEST_UTIL_H_
