@@ -100,11 +100,9 @@ Status CheckAscending(const Container& items, Get get, Check check, std::string_
     const std::string_view id = get(items[i]);
     IOTSEC_RETURN_IF_ERROR(check(id));
     if (i > 0 && !(prev < id)) {
+      const std::string where = " must be in strictly ascending order without duplicates; item ";
       return Fail(ErrorCode::kInvalidArgument,
-                  std::string(what) +
-                      " must be in strictly ascending order without duplicates; "
-                      "item " +
-                      std::to_string(i) + " is not");
+                  std::string(what) + where + std::to_string(i) + " is not");
     }
     prev = id;
   }

@@ -472,7 +472,7 @@ TEST(RecordTest, SignRecordRefusesWhatTheParserWouldRefuse) {
   EXPECT_FALSE(code(unsorted).has_value());
 }
 
-TEST(RecordTest, ParsesAFullBatchOfTheLargestSize) {
+TEST(RecordTest, ParsesABatchOfTwentyThousandDevices) {
   DeviceBirthBatch b = testing::Births("acme", "serial-", 20000);
   auto encoded = SignRecord({1, b}, SignerFor("acme"));
   ASSERT_TRUE(encoded.has_value());

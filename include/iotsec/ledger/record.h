@@ -57,6 +57,7 @@ enum class Role : uint8_t {
   kLedgerNode = 4,    // runs a ledger node
   kWitness = 5,       // cosigns checkpoints
 };
+// kRoleCount is the number of roles.
 inline constexpr int kRoleCount = 6;
 
 // RoleName returns the wire name of |role|: "manufacturer", "owner", "mno", "sp",
@@ -230,12 +231,14 @@ Status CheckRecord(const Record& record);
 // organization id (the COSE kid) and its Ed25519 private key. Copyable (the key is shared).
 class OrgSigner {
  public:
-  // Create checks |origin| (see GenesisConfig) and |org_id| (CheckOrgId); kInvalidArgument if
-  // either is malformed.
+  // Create returns the signer of organization |org_id| on the ledger |origin| with |key|.
+  // kInvalidArgument if |origin| (CheckOrigin) or |org_id| (CheckOrgId) is malformed.
   static Result<OrgSigner> Create(std::string_view origin, std::string_view org_id,
                                   crypto::Ed25519PrivateKey key);
 
+  // origin returns the ledger origin that its records name.
   const std::string& origin() const { return origin_; }
+  // org_id returns the organization id, the kid of its records.
   const std::string& org_id() const { return org_id_; }
   // public_key returns the organization's public key (what its admission record carries).
   const OrgKey& public_key() const { return public_key_; }
