@@ -20,67 +20,15 @@
 #include <vector>
 
 #include "iotsec/ledger/merkle.h"
+#include "../src/ledger/merkle_reference.h"
 
 namespace {
 
 using iotsec::ledger::Hash;
 using iotsec::ledger::NodeHash;
 
-uint64_t Split(uint64_t n) {
-  uint64_t k = 1;
-  while (k < n - k) {  // largest power of two below n, without overflow
-    k <<= 1;
-  }
-  return k;
-}
-
-std::optional<Hash> RootFromPath(uint64_t m, uint64_t n, const Hash& leaf,
-                                 std::span<const Hash> proof) {
-  if (n == 1) {
-    return proof.empty() ? std::optional<Hash>(leaf) : std::nullopt;
-  }
-  if (proof.empty()) {
-    return std::nullopt;
-  }
-  const uint64_t k = Split(n);
-  const Hash& last = proof.back();
-  auto rest = proof.first(proof.size() - 1);
-  if (m < k) {
-    auto l = RootFromPath(m, k, leaf, rest);
-    return l ? std::optional<Hash>(NodeHash(*l, last)) : std::nullopt;
-  }
-  auto r = RootFromPath(m - k, n - k, leaf, rest);
-  return r ? std::optional<Hash>(NodeHash(last, *r)) : std::nullopt;
-}
-
-std::optional<std::pair<Hash, Hash>> RootsFromSubproof(uint64_t m, uint64_t n, bool b,
-                                                       const Hash& root1,
-                                                       std::span<const Hash> proof) {
-  if (m == n) {
-    if (b) {
-      return proof.empty() ? std::optional(std::make_pair(root1, root1)) : std::nullopt;
-    }
-    return proof.size() == 1 ? std::optional(std::make_pair(proof[0], proof[0])) : std::nullopt;
-  }
-  if (proof.empty()) {
-    return std::nullopt;
-  }
-  const uint64_t k = Split(n);
-  const Hash& last = proof.back();
-  auto rest = proof.first(proof.size() - 1);
-  if (m <= k) {
-    auto r = RootsFromSubproof(m, k, b, root1, rest);
-    if (!r) {
-      return std::nullopt;
-    }
-    return std::make_pair(r->first, NodeHash(r->second, last));
-  }
-  auto r = RootsFromSubproof(m - k, n - k, false, root1, rest);
-  if (!r) {
-    return std::nullopt;
-  }
-  return std::make_pair(NodeHash(last, r->first), NodeHash(last, r->second));
-}
+using iotsec::ledger::reference::RootFromPath;
+using iotsec::ledger::reference::RootsFromSubproof;
 
 // CheckInclusion verifies and, on success, demands the recomputation agree.
 bool CheckInclusion(const Hash& leaf, uint64_t index, uint64_t size, std::span<const Hash> proof,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "iotsec/ledger/merkle.h"
+#include "merkle_reference.h"
 
 namespace iotsec::ledger {
 namespace {
@@ -68,58 +69,6 @@ std::vector<Hash> NaiveSubproof(uint64_t m, Leaves d, bool b) {
     out.push_back(NaiveMth(d.first(k)));
   }
   return out;
-}
-
-// NaiveRootFromPath inverts NaivePath top-down (the last proof hash is the root's child), an
-// algorithm independent of the bitwise one of RFC 9162 §2.1.3.2.
-std::optional<Hash> NaiveRootFromPath(uint64_t m, uint64_t n, const Hash& leaf,
-                                      std::span<const Hash> proof) {
-  if (n == 1) {
-    return proof.empty() ? std::optional<Hash>(leaf) : std::nullopt;
-  }
-  if (proof.empty()) {
-    return std::nullopt;
-  }
-  const uint64_t k = Split(n);
-  const Hash& last = proof.back();
-  auto rest = proof.first(proof.size() - 1);
-  if (m < k) {
-    auto l = NaiveRootFromPath(m, k, leaf, rest);
-    return l ? std::optional<Hash>(NodeHash(*l, last)) : std::nullopt;
-  }
-  auto r = NaiveRootFromPath(m - k, n - k, leaf, rest);
-  return r ? std::optional<Hash>(NodeHash(last, *r)) : std::nullopt;
-}
-
-// NaiveRootsFromSubproof inverts NaiveSubproof top-down: the (old, new) roots it proves.
-std::optional<std::pair<Hash, Hash>> NaiveRootsFromSubproof(uint64_t m, uint64_t n, bool b,
-                                                            const Hash& root1,
-                                                            std::span<const Hash> proof) {
-  if (m == n) {
-    if (b) {
-      return proof.empty() ? std::optional(std::make_pair(root1, root1)) : std::nullopt;
-    }
-    return proof.size() == 1 ? std::optional(std::make_pair(proof[0], proof[0])) : std::nullopt;
-  }
-  if (proof.empty()) {
-    return std::nullopt;
-  }
-  const uint64_t k = Split(n);
-  const Hash& last = proof.back();
-  auto rest = proof.first(proof.size() - 1);
-  if (m <= k) {
-    auto r = NaiveRootsFromSubproof(m, k, b, root1, rest);
-    if (!r) {
-      return std::nullopt;
-    }
-    // The old tree lies inside the left part; the new one adds the right part.
-    return std::make_pair(r->first, NodeHash(r->second, last));
-  }
-  auto r = NaiveRootsFromSubproof(m - k, n - k, false, root1, rest);
-  if (!r) {
-    return std::nullopt;
-  }
-  return std::make_pair(NodeHash(last, r->first), NodeHash(last, r->second));
 }
 
 // BoundedReader serves a tree of |size| leaves out of a larger MemoryTree: it refuses (and
@@ -182,7 +131,7 @@ void CheckInclusion(MemoryTree& tree, const std::vector<Hash>& leaves, uint64_t 
   EXPECT_LE(reader.reads, 2 * std::bit_width(n));
   EXPECT_EQ(*proof, NaivePath(i, Leaves(leaves).first(n)));
   EXPECT_TRUE(VerifyInclusion(leaves[i], i, n, *proof, root).has_value());
-  auto naive = NaiveRootFromPath(i, n, leaves[i], *proof);
+  auto naive = reference::RootFromPath(i, n, leaves[i], *proof);
   ASSERT_TRUE(naive.has_value());
   EXPECT_EQ(*naive, root);
   // Corruptions: another index, each hash with a bit flipped, one hash less. (Another size
@@ -239,7 +188,7 @@ void CheckConsistency(MemoryTree& tree, const std::vector<Hash>& leaves, uint64_
   if (m == 0 || m == n) {
     return;
   }
-  auto naive = NaiveRootsFromSubproof(m, n, true, root1, *proof);
+  auto naive = reference::RootsFromSubproof(m, n, true, root1, *proof);
   ASSERT_TRUE(naive.has_value());
   EXPECT_EQ(naive->first, root1);
   EXPECT_EQ(naive->second, root2);
