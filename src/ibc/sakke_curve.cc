@@ -139,10 +139,6 @@ void JacDouble(Jac& r, const Jac& a) {
   r.z = z3;
 }
 
-namespace {
-
-// The shared part of madd-2007-bl: returns H and the doubled r = 2 (S2 - Y1) so that callers
-// can detect the exceptional cases.
 void AddMixedCore(Jac& r, const Jac& a, const Affine& b, Fp& h, Fp& rr) {
   Fp z1z1, u2, s2, hh, i, j, v, t;
   FpSqr(z1z1, a.z);
@@ -181,7 +177,6 @@ void AddMixedCore(Jac& r, const Jac& a, const Affine& b, Fp& h, Fp& rr) {
   r.z = z3;
 }
 
-}  // namespace
 
 void JacAddMixed(Jac& r, const Jac& a, const Affine& b) {
   Fp h, rr;

@@ -58,6 +58,10 @@ void ToJac(Jac& r, const Affine& a);
 void JacDouble(Jac& r, const Jac& a);
 // JacAddMixed sets r = a + b when a != O and a != +-b (the caller rules these out).
 void JacAddMixed(Jac& r, const Jac& a, const Affine& b);
+// AddMixedCore sets r = a + b by madd-2007-bl (r may alias a), without handling the exceptional
+// cases a = O, a = +-b; it returns H = x_b Z^2 - X and rr = 2 (y_b Z^3 - Y), from which callers
+// detect those cases or, in the Miller loop, take the line through a and b.
+void AddMixedCore(Jac& r, const Jac& a, const Affine& b, Fp& h, Fp& rr);
 // JacAddMixedNonZero sets r = a + b for any a != O (a = b and a = -b included).
 void JacAddMixedNonZero(Jac& r, const Jac& a, const Affine& b);
 // JacAdd sets r = a + b for any a, b (complete).

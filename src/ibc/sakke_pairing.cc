@@ -101,36 +101,9 @@ void DoubleStep(Jac& c, DoubleParts& d) {
 // q) and returns rr = 2 (y_k Z^3 - Y) and Z3 = 2 Z H: the line through c and k has slope
 // rr / Z3 and lambda x_k - y_k = (rr x_k - y_k Z3) / Z3.
 void AddStep(Jac& c, const Affine& k, Fp& rr, Fp& z3) {
-  Fp z1z1, u2, s2, h, hh, i, j, v, t;
-  FpSqr(z1z1, c.z);
-  FpMul(u2, k.x, z1z1);
-  FpMul(s2, k.y, c.z);
-  FpMul(s2, s2, z1z1);
-  FpSub(h, u2, c.x);
-  FpSqr(hh, h);
-  FpDbl(i, hh);
-  FpDbl(i, i);
-  FpMul(j, h, i);
-  FpSub(rr, s2, c.y);
-  FpDbl(rr, rr);
-  FpMul(v, c.x, i);
-  Fp x3, y3;
-  FpSqr(x3, rr);
-  FpSub(x3, x3, j);
-  FpSub(x3, x3, v);
-  FpSub(x3, x3, v);
-  FpSub(t, v, x3);
-  FpMul(y3, rr, t);
-  FpMul(t, c.y, j);
-  FpDbl(t, t);
-  FpSub(y3, y3, t);
-  FpAdd(t, c.z, h);
-  FpSqr(t, t);
-  FpSub(t, t, z1z1);
-  FpSub(z3, t, hh);
-  c.x = x3;
-  c.y = y3;
-  c.z = z3;
+  Fp h;
+  AddMixedCore(c, c, k, h, rr);
+  z3 = c.z;  // madd-2007-bl: Z3 = (Z1 + H)^2 - Z1Z1 - HH = 2 Z1 H
 }
 
 // LineValue returns lambda * u + mu * w with one reduction (2 p^2 < 2^2048).
