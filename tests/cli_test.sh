@@ -145,5 +145,134 @@ check "verify-consistency" 0 "$IOTSEC" ledger verify-consistency --size1 3 --siz
 check "verify-consistency swapped roots" 1 "$IOTSEC" ledger verify-consistency --size1 3 --size2 8 --root1 "$root8" --root2 "$root3" --proof "$cproof"
 check "verify-consistency size1 > size2" 2 "$IOTSEC" ledger verify-consistency --size1 9 --size2 8 --root1 "$root3" --root2 "$root8"
 
+# ledger records through a running node (doc/cli.md "ledger"): serve on an ephemeral port, then
+# keygen, admit, birth, transfer, bind, revoke and a device verifying its own state.
+lw="$work/ledger"
+mkdir -p "$lw"
+"$IOTSEC" serve --data "$lw/node" --listen 127.0.0.1:0 >"$lw/serve.out" 2>"$lw/serve.err" &
+serve_pid=$!
+stop_serve() {
+  if [ -n "${serve_pid:-}" ]; then
+    kill -TERM "$serve_pid" 2>/dev/null
+    wait "$serve_pid" 2>/dev/null
+    serve_pid=
+  fi
+}
+trap 'stop_serve; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  grep -q '^checkpoint verifier key: ' "$lw/serve.out" 2>/dev/null && break
+  sleep 0.1
+done
+url=$(sed -n '1s/.* listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$lw/serve.out")
+anchor=$(sed -n 's/^checkpoint verifier key: //p' "$lw/serve.out")
+assert "serve prints its URL" [ -n "$url" ]
+assert "serve prints its verifier key" [ -n "$anchor" ]
+nodekey="$lw/node/node.key"
+# as ORG KEY: the common options of the writing commands.
+as() { echo --server "$url" --as "$1" --key "$2"; }
+
+for org in acme bob mno1 sp1 mallory; do
+  check "ledger keygen $org" 0 "$IOTSEC" ledger keygen --out "$lw/$org.key" --json
+  assert "keygen $org json has a public key" grep -Eq '"public_key":"[0-9a-f]{64}"' "$work/stdout"
+  sed 's/.*"public_key":"\([0-9a-f]*\)".*/\1/' "$work/stdout" >"$lw/$org.pub"
+done
+assert "org key is 0600" [ "$(mode "$lw/acme.key")" = 600 ]
+assert "org key is a 32-octet seed" [ "$(size "$lw/acme.key")" = 32 ]
+cp "$lw/acme.key" "$lw/acme.key.orig"
+check "ledger keygen refuses to overwrite" 2 "$IOTSEC" ledger keygen --out "$lw/acme.key"
+assert "keygen left the key unchanged" cmp -s "$lw/acme.key" "$lw/acme.key.orig"
+
+check "ledger admit acme" 0 "$IOTSEC" ledger admit $(as node "$nodekey") --org acme \
+  --role manufacturer --public-key "$(cat "$lw/acme.pub")" --name "Acme Sensors" --json
+assert "admit json" grep -Eq '^\{.*"index":0,.*"leaf_hash":"[0-9a-f]{64}".*"record_type":"org_admission"' "$work/stdout"
+check "ledger admit bob" 0 "$IOTSEC" ledger admit $(as node "$nodekey") --org bob --role owner \
+  --public-key "$(cat "$lw/bob.pub")"
+assert "admit text names the index" grep -q "committed at index 1" "$work/stdout"
+check "ledger admit mno1" 0 "$IOTSEC" ledger admit $(as node "$nodekey") --org mno1 --role mno \
+  --public-key "$(cat "$lw/mno1.pub")"
+check "ledger admit sp1" 0 "$IOTSEC" ledger admit $(as node "$nodekey") --org sp1 --role sp \
+  --public-key "$(cat "$lw/sp1.pub")"
+check "ledger admit mallory" 0 "$IOTSEC" ledger admit $(as node "$nodekey") --org mallory \
+  --role owner,manufacturer --public-key "$(cat "$lw/mallory.pub")"
+check "ledger admit twice (refused)" 1 "$IOTSEC" ledger admit $(as node "$nodekey") --org bob \
+  --role owner --public-key "$(cat "$lw/bob.pub")" --json
+assert "refusal json" grep -q '"error":"failed_precondition",.*"ok":false' "$work/stdout"
+check "ledger admit by a non-admitter (refused)" 1 "$IOTSEC" ledger admit $(as acme "$lw/acme.key") \
+  --org eve --role owner --public-key "$(cat "$lw/bob.pub")"
+check "ledger admit bad role" 2 "$IOTSEC" ledger admit $(as node "$nodekey") --org eve \
+  --role owner,boss --public-key "$(cat "$lw/bob.pub")"
+check "ledger admit bad key hex" 2 "$IOTSEC" ledger admit $(as node "$nodekey") --org eve \
+  --role owner --public-key abcd
+check "ledger admit no server" 2 "$IOTSEC" ledger admit --server http://127.0.0.1:1 --as node \
+  --key "$nodekey" --org eve --role owner --public-key "$(cat "$lw/bob.pub")"
+check "ledger admit https refused" 2 "$IOTSEC" ledger admit --server "https://127.0.0.1:1" \
+  --as node --key "$nodekey" --org eve --role owner --public-key "$(cat "$lw/bob.pub")"
+check "ledger admit with a wrong key (refused)" 1 "$IOTSEC" ledger admit $(as node "$lw/bob.key") \
+  --org eve --role owner --public-key "$(cat "$lw/bob.pub")"
+
+check "ledger birth --generate" 0 "$IOTSEC" ledger birth $(as acme "$lw/acme.key") --generate 3 \
+  --prefix SN --model sensor-1 --keys-out "$lw/devkeys" --json
+assert "birth json" grep -q '"devices":3,.*"record_type":"device_birth"' "$work/stdout"
+assert "device key is 0600" [ "$(mode "$lw/devkeys/SN0002.key")" = 600 ]
+assert "device key is a 32-octet scalar" [ "$(size "$lw/devkeys/SN0003.key")" = 32 ]
+assert "devices.txt lists 3 devices" [ "$(grep -c '^SN000[123] 04[0-9a-f]\{128\} sensor-1$' "$lw/devkeys/devices.txt")" = 3 ]
+check "ledger birth again (refused)" 1 "$IOTSEC" ledger birth $(as acme "$lw/acme.key") \
+  --devices "$lw/devkeys/devices.txt"
+sed 's/^SN/FX/' "$lw/devkeys/devices.txt" >"$lw/more.txt"
+check "ledger birth --devices" 0 "$IOTSEC" ledger birth $(as acme "$lw/acme.key") --devices "$lw/more.txt"
+printf 'BAD1 0400 m\n' >"$lw/bad.txt"
+check "ledger birth bad devices file" 2 "$IOTSEC" ledger birth $(as acme "$lw/acme.key") --devices "$lw/bad.txt"
+check "ledger birth both sources" 2 "$IOTSEC" ledger birth $(as acme "$lw/acme.key") \
+  --devices "$lw/more.txt" --generate 1 --prefix Q --model m --keys-out "$lw/q"
+check "ledger birth by a non-manufacturer (refused)" 1 "$IOTSEC" ledger birth $(as bob "$lw/bob.key") \
+  --generate 1 --prefix Q --model m --keys-out "$lw/qkeys"
+assert "refused birth leaves no key files" [ ! -e "$lw/qkeys" ]
+
+d1=urn:dev:acme:SN0001
+d2=urn:dev:acme:SN0002
+check "ledger transfer" 0 "$IOTSEC" ledger transfer $(as acme "$lw/acme.key") --device "$d1,$d2" --to bob --json
+assert "transfer json" grep -q '"record_type":"ownership_transfer"' "$work/stdout"
+check "ledger transfer by a former owner (refused)" 1 "$IOTSEC" ledger transfer $(as acme "$lw/acme.key") \
+  --device "$d1" --to mallory
+check "ledger transfer to its own signer (refused)" 1 "$IOTSEC" ledger transfer $(as bob "$lw/bob.key") \
+  --device "$d2" --to bob
+check "ledger transfer by a non-owner (refused)" 1 "$IOTSEC" ledger transfer $(as mallory "$lw/mallory.key") \
+  --device "$d2" --to acme --json
+assert "non-owner refusal json" grep -q '"error":"permission_denied"' "$work/stdout"
+check "ledger transfer bad device id" 2 "$IOTSEC" ledger transfer $(as bob "$lw/bob.key") \
+  --device "urn:dev:acme:SN/1" --to mallory
+check "ledger bind" 0 "$IOTSEC" ledger bind $(as bob "$lw/bob.key") --device "$d1,$d2" --mno mno1 --sp sp1
+check "ledger bind to a non-MNO (refused)" 1 "$IOTSEC" ledger bind $(as bob "$lw/bob.key") --device "$d1" --mno sp1
+
+check "ledger device" 0 "$IOTSEC" ledger device --server "$url" --device "$d1" --anchor "$anchor" --json
+assert "device json" grep -q '"mno":"mno1",.*"owner":"bob",.*"sps":\["sp1"\],.*"verified":true' "$work/stdout"
+check "ledger device text" 0 "$IOTSEC" ledger device --server "$url" --device "$d2" --anchor "$anchor"
+assert "device text names owner, mno and sp" grep -q "owner bob, mno mno1, sps sp1" "$work/stdout"
+# vkey NAME PUBHEX: the note verifier key (c2sp.org/signed-note) of Ed25519 key PUBHEX: key ID =
+# the first 4 octets of SHA-256(NAME || "\n" || 0x01 || key).
+vkey() {
+  local bin id
+  bin=$(printf '01%s' "$2" | sed 's/../\\x&/g')
+  id=$({ printf '%s\n' "$1"; printf "$bin"; } | sha256sum | cut -c1-8)
+  echo "$1+$id+$(printf "$bin" | base64 -w0)"
+}
+wrong_anchor=$(vkey "${anchor%%+*}" "$(cat "$lw/mallory.pub")")
+check "ledger device with a wrong anchor" 1 "$IOTSEC" ledger device --server "$url" --device "$d1" \
+  --anchor "$wrong_anchor" --json
+assert "wrong anchor json" grep -q '"verified":false' "$work/stdout"
+check "ledger device with a wrong origin" 1 "$IOTSEC" ledger device --server "$url" --device "$d1" \
+  --anchor "$anchor" --origin example.org/other
+check "ledger device unknown device" 1 "$IOTSEC" ledger device --server "$url" --device urn:dev:acme:NOPE \
+  --anchor "$anchor"
+check "ledger device malformed anchor" 2 "$IOTSEC" ledger device --server "$url" --device "$d1" --anchor nope
+check "ledger device threshold above anchors" 2 "$IOTSEC" ledger device --server "$url" --device "$d1" \
+  --anchor "$anchor" --threshold 2
+check "ledger revoke" 0 "$IOTSEC" ledger revoke $(as bob "$lw/bob.key") --device "$d2"
+check "ledger device revoked" 0 "$IOTSEC" ledger device --server "$url" --device "$d2" --anchor "$anchor" --json
+assert "revoked device json" grep -q '"revoked":true' "$work/stdout"
+check "ledger revoke both targets" 2 "$IOTSEC" ledger revoke $(as bob "$lw/bob.key") --device "$d1" --org acme
+stop_serve
+check "ledger device without a node" 2 "$IOTSEC" ledger device --server "$url" --device "$d1" --anchor "$anchor"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

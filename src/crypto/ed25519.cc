@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "iotsec/common/file.h"
+#include "iotsec/crypto/secret_bytes.h"
 #include "openssl_util.h"
 
 namespace iotsec::crypto {
@@ -80,6 +82,16 @@ Result<Ed25519PrivateKey> Ed25519PrivateKey::Generate(Rng& rng) {
   SecretBytes seed(kEd25519KeySize);
   IOTSEC_RETURN_IF_ERROR(rng.Fill(seed.mutable_span()));
   return FromSeed(seed);
+}
+
+Result<Ed25519PrivateKey> Ed25519PrivateKey::FromSeedFile(const std::string& path) {
+  SecretBytes seed;
+  IOTSEC_RETURN_IF_ERROR(ReadFileInto(path, seed, kEd25519KeySize));  // larger: an error
+  if (seed.size() != kEd25519KeySize) {
+    return Fail(ErrorCode::kInvalidArgument, path + ": want a 32-octet Ed25519 seed, got " +
+                                                 std::to_string(seed.size()) + " octets");
+  }
+  return FromSeed(ByteSpan(seed.data(), seed.size()));
 }
 
 Result<Ed25519PrivateKey> Ed25519PrivateKey::FromSeed(ByteSpan seed32) {

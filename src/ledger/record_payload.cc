@@ -415,6 +415,17 @@ Bytes SignedRecord::ToBeSigned() const {
   return cose::SigStructure1(protected_header(), {}, payload());
 }
 
+Status SignedRecord::VerifyWith(const OrgKey& key) {
+  verified_key_.reset();
+  IOTSEC_TRY(pub, crypto::Ed25519PublicKey::FromBytes(key));
+  if (auto v = pub.Verify(ToBeSigned(), signature()); !v) {
+    return Fail(ErrorCode::kUnauthenticated,
+                "the signature does not verify under the key of \"" + signer_ + "\"");
+  }
+  verified_key_ = key;
+  return Ok();
+}
+
 Result<Bytes> SignRecord(const Record& record, const OrgSigner& signer) {
   IOTSEC_RETURN_IF_ERROR(CheckRecord(record));
   IOTSEC_TRY(payload, EncodePayload(record, signer.origin()));

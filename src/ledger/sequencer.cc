@@ -10,11 +10,12 @@ namespace iotsec::ledger {
 
 Sequencer::~Sequencer() = default;
 
-std::future<Result<uint64_t>> Sequencer::SubmitAsync(Bytes entry) {
+std::future<Result<uint64_t>> Sequencer::SubmitAsync(Bytes entry, std::any prepared) {
   auto promise = std::make_shared<std::promise<Result<uint64_t>>>();
   std::future<Result<uint64_t>> future = promise->get_future();
   Status s = Submit(std::move(entry),
-                    [promise](Result<uint64_t> index) { promise->set_value(std::move(index)); });
+                    [promise](Result<uint64_t> index) { promise->set_value(std::move(index)); },
+                    std::move(prepared));
   if (!s) {
     promise->set_value(Unexpected(s.error()));
   }
@@ -28,7 +29,7 @@ LocalSequencer::LocalSequencer(LogStore& store, LocalSequencerOptions options)
 
 LocalSequencer::~LocalSequencer() { Close(); }
 
-Status LocalSequencer::Submit(Bytes entry, Done done) {
+Status LocalSequencer::Submit(Bytes entry, Done done, std::any prepared) {
   if (entry.size() > options_.max_entry_bytes) {
     return Fail(ErrorCode::kInvalidArgument, "a ledger entry of " + std::to_string(entry.size()) +
                                                  " bytes is over the limit of " +
@@ -52,7 +53,7 @@ Status LocalSequencer::Submit(Bytes entry, Done done) {
     ++stats_.accepted;
     ++stats_.queued_entries;
     stats_.queued_bytes += entry.size();
-    queue_.push_back(Item{std::move(entry), std::move(done)});
+    queue_.push_back(Item{std::move(entry), std::move(done), std::move(prepared)});
   }
   cv_.notify_one();
   return Ok();
@@ -137,7 +138,7 @@ void LocalSequencer::Process(std::vector<Item>& batch) {
     Status verdict = Ok();
     if (options_.apply) {
       try {
-        verdict = options_.apply(item.entry, index);
+        verdict = options_.apply(item.entry, index, item.prepared);
       } catch (const std::exception& e) {
         verdict = Fail(ErrorCode::kInternal, std::string("the apply hook threw: ") + e.what());
       } catch (...) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <any>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -100,7 +101,7 @@ TEST(LocalSequencerTest, ApplyHookRefusesEntriesInOrder) {
   std::vector<std::pair<std::string, uint64_t>> applied;
   std::vector<std::tuple<uint64_t, size_t, bool>> batches;
   LocalSequencerOptions options;
-  options.apply = [&](ByteSpan entry, uint64_t index) -> Status {
+  options.apply = [&](ByteSpan entry, uint64_t index, std::any&) -> Status {
     std::string s(entry.begin(), entry.end());
     if (s.starts_with("bad")) {
       return Fail(ErrorCode::kPermissionDenied, "refused " + s);
@@ -153,7 +154,7 @@ TEST(LocalSequencerTest, BatchHookHearsOfBatchesWithEveryEntryRefused) {
   auto store = OpenStore(dir);
   std::vector<std::pair<uint64_t, size_t>> batches;
   LocalSequencerOptions options;
-  options.apply = [](ByteSpan, uint64_t) -> Status {
+  options.apply = [](ByteSpan, uint64_t, std::any&) -> Status {
     return Fail(ErrorCode::kPermissionDenied, "no");
   };
   options.on_batch = [&](uint64_t first, size_t count, const Status& result) {
@@ -183,7 +184,7 @@ TEST(LocalSequencerTest, QueueIsBoundedWithClearBackPressure) {
   options.max_queue_entries = 4;
   options.max_queue_bytes = 1000;
   options.max_entry_bytes = 600;
-  options.apply = [&](ByteSpan, uint64_t) -> Status {
+  options.apply = [&](ByteSpan, uint64_t, std::any&) -> Status {
     if (first.exchange(false)) {
       writer_busy.set_value();
       gate.Wait();
@@ -227,7 +228,7 @@ TEST(LocalSequencerTest, ByteBoundAndBatchBound) {
   LocalSequencerOptions options;
   options.max_queue_bytes = 1000;
   options.max_batch_entries = 3;
-  options.apply = [&](ByteSpan, uint64_t) -> Status {
+  options.apply = [&](ByteSpan, uint64_t, std::any&) -> Status {
     if (first.exchange(false)) {
       writer_busy.set_value();
       gate.Wait();
@@ -258,7 +259,7 @@ TEST(LocalSequencerTest, IndexWritesCommitWithTheBatch) {
   auto store = OpenStore(dir);
   std::vector<IndexWrite> pending;
   LocalSequencerOptions options;
-  options.apply = [&](ByteSpan entry, uint64_t index) -> Status {
+  options.apply = [&](ByteSpan entry, uint64_t index, std::any&) -> Status {
     Bytes value(8);
     for (int i = 0; i < 8; ++i) {
       value[i] = static_cast<uint8_t>(index >> (56 - 8 * i));
@@ -321,7 +322,7 @@ TEST(LocalSequencerTest, ThrowingHooksDoNotKillTheWriter) {
   TempDir dir;
   auto store = OpenStore(dir);
   LocalSequencerOptions options;
-  options.apply = [](ByteSpan entry, uint64_t) -> Status {
+  options.apply = [](ByteSpan entry, uint64_t, std::any&) -> Status {
     if (!entry.empty() && entry[0] == '!') {
       throw std::runtime_error("boom");
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "iotsec/cose/cbor.h"
+#include "json_strict.h"
 #include "record_internal.h"
 
 namespace iotsec::ledger {
@@ -349,30 +350,13 @@ Result<std::string> GenesisConfig::ToJson() const {
 }
 
 Result<GenesisConfig> GenesisConfig::FromJson(std::string_view text) {
+  auto root = internal::ParseJsonStrict(text);
+  if (!root) {
+    return Bad(root.error().message());
+  }
   // STYLE.md rule 11: exceptions from the JSON library stop here.
   try {
-    // nlohmann keeps the last of duplicate keys; a strict config refuses them, so the parser
-    // callback tracks the keys of every open object.
-    std::vector<std::set<std::string>> open;
-    bool duplicate = false;
-    Json::parser_callback_t cb = [&](int, Json::parse_event_t event, Json& parsed) {
-      if (event == Json::parse_event_t::object_start) {
-        open.emplace_back();
-      } else if (event == Json::parse_event_t::object_end && !open.empty()) {
-        open.pop_back();
-      } else if (event == Json::parse_event_t::key && !open.empty() && parsed.is_string()) {
-        duplicate = duplicate || !open.back().insert(parsed.get<std::string>()).second;
-      }
-      return true;
-    };
-    Json root = Json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
-    if (root.is_discarded()) {
-      return Bad("not valid JSON");
-    }
-    if (duplicate) {
-      return Bad("an object has a duplicate key");
-    }
-    return FromJsonValue(root);
+    return FromJsonValue(*root);
   } catch (const std::exception& e) {
     return Bad(std::string("JSON: ") + e.what());
   }

@@ -8,11 +8,14 @@
 #include <exception>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 #include <utility>
 
 #include "iotsec/common/bytes.h"
 #include "iotsec/ledger/merkle.h"
+#include "iotsec/ledger/record.h"
+#include "iotsec/ledger/state.h"
 #include "iotsec/server/tlog_path.h"
 
 namespace iotsec::server {
@@ -76,19 +79,22 @@ void HandleCheckpoint(LedgerNode& node, httplib::Response& res) {
   res.set_content(std::string(cp->text.begin(), cp->text.end()), "text/plain; charset=utf-8");
 }
 
-// EntryBundle encodes entries as c2sp.org/tlog-tiles entry bundles: each entry prefixed by
-// its length as a big-endian uint16.
-Result<std::string> EntryBundle(const std::vector<Bytes>& entries, uint64_t first) {
+// EntryBundle encodes entries as this ledger's entry bundle: each entry prefixed by its length
+// as a big-endian uint24. c2sp.org/tlog-tiles lets an application define its own bundle format
+// (static-ct-api does the same for certificates); the default uint16 prefix could not carry a
+// birth batch of thousands of devices. Every record fits: ParseRecord refuses records over
+// ledger::kMaxRecordSize = 2^24 - 1 octets.
+std::string EntryBundle(const std::vector<Bytes>& entries) {
+  static_assert(ledger::kMaxRecordSize <= 0xffffff);
+  size_t total = 0;
+  for (const Bytes& e : entries) {
+    total += 3 + e.size();
+  }
   std::string out;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const Bytes& e = entries[i];
-    if (e.size() > 0xffff) {
-      return Fail(ErrorCode::kFailedPrecondition,
-                  "entry " + std::to_string(first + i) + " is " + std::to_string(e.size()) +
-                      " octets, over the 65535 of a tlog-tiles entry bundle; fetch it from "
-                      "another mirror");
-    }
-    out.push_back(static_cast<char>(e.size() >> 8));
+  out.reserve(total);
+  for (const Bytes& e : entries) {
+    out.push_back(static_cast<char>(e.size() >> 16));
+    out.push_back(static_cast<char>((e.size() >> 8) & 0xff));
     out.push_back(static_cast<char>(e.size() & 0xff));
     out.append(e.begin(), e.end());
   }
@@ -129,12 +135,7 @@ void HandleTile(LedgerNode& node, const httplib::Request& req, httplib::Response
       SendError(res, entries.error());
       return;
     }
-    auto bundle = EntryBundle(*entries, start);
-    if (!bundle) {
-      SendError(res, bundle.error());
-      return;
-    }
-    body = std::move(*bundle);
+    body = EntryBundle(*entries);
   } else {
     if (path->level > 7) {
       SendError(res, 404, "not_found", "no tile at level " + std::to_string(path->level));
@@ -157,38 +158,6 @@ void HandleTile(LedgerNode& node, const httplib::Request& req, httplib::Response
   res.set_content(std::move(body), "application/octet-stream");
 }
 
-nlohmann::json DeviceJson(const DeviceProof& p) {
-  const ledger::DeviceView& v = p.view;
-  nlohmann::json records = nlohmann::json::array();
-  for (const ProvenRecord& r : p.records) {
-    nlohmann::json proof = nlohmann::json::array();
-    for (const ledger::Hash& h : r.proof) {
-      proof.push_back(Hex(h));
-    }
-    records.push_back(
-        {{"role", r.role}, {"index", r.index}, {"leaf_hash", Hex(r.leaf_hash)}, {"proof", proof}});
-  }
-  nlohmann::json j = {
-      {"device_id", v.device_id},
-      {"manufacturer", v.manufacturer},
-      {"attestation_key", HexEncode(v.attestation_key)},
-      {"model", v.model},
-      {"birth_index", v.birth_index},
-      {"owner", v.owner},
-      {"owner_index", v.owner_index},
-      {"mno", v.mno ? nlohmann::json(*v.mno) : nlohmann::json(nullptr)},
-      {"sps", v.sps},
-      {"binding_index", v.binding_index ? nlohmann::json(*v.binding_index) : nullptr},
-      {"revoked", v.revoked()},
-      {"revocation_index", v.revocation_index ? nlohmann::json(*v.revocation_index) : nullptr},
-      {"records", records},
-      {"tree_size", p.tree_size},
-      {"root", Hex(p.root)},
-      {"checkpoint", p.checkpoint},
-  };
-  return j;
-}
-
 void HandleDevice(LedgerNode& node, const httplib::Request& req, httplib::Response& res) {
   const std::string id = req.matches.size() > 1 ? req.matches[1].str() : std::string();
   auto p = node.DeviceState(id);
@@ -196,7 +165,45 @@ void HandleDevice(LedgerNode& node, const httplib::Request& req, httplib::Respon
     SendError(res, p.error());
     return;
   }
-  res.set_content(Dump(DeviceJson(*p)), kJson);
+  res.set_content(ledger::DeviceStateToJson(*p), kJson);
+}
+
+nlohmann::json OptIndex(const std::optional<uint64_t>& i) {
+  return i ? nlohmann::json(*i) : nlohmann::json(nullptr);
+}
+
+// HandleOrg answers GET /v1/ledger/orgs/<id>: what the ledger knows about an organization
+// (doc/api.md), including the sequence number its next record must carry.
+void HandleOrg(LedgerNode& node, const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches.size() > 1 ? req.matches[1].str() : std::string();
+  if (auto st = ledger::CheckOrgId(id); !st) {
+    SendError(res, st.error());
+    return;
+  }
+  auto org = node.Org(id);
+  if (!org) {
+    SendError(res, org.error());
+    return;
+  }
+  const ledger::OrgView& v = *org;
+  nlohmann::json roles = nlohmann::json::array();
+  for (ledger::Role r : v.roles.Roles()) {
+    roles.push_back(std::string(ledger::RoleName(r)));
+  }
+  nlohmann::json j = {
+      {"id", v.id},
+      {"name", v.name},
+      {"roles", roles},
+      {"key", HexEncode(v.key)},
+      {"admitter", v.admitter},
+      {"admitted_by", v.admitted_by ? nlohmann::json(*v.admitted_by) : nlohmann::json(nullptr)},
+      {"admission_index", OptIndex(v.admission_index)},
+      {"revoked", v.revocation_index.has_value()},
+      {"revocation_index", OptIndex(v.revocation_index)},
+      {"last_seq", v.last_seq},
+      {"next_seq", v.last_seq + 1},
+  };
+  res.set_content(Dump(j), kJson);
 }
 
 }  // namespace
@@ -254,6 +261,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(LedgerNode& node,
   s.set_payload_max_length(options.max_body_bytes);
   s.set_read_timeout(10, 0);
   s.set_write_timeout(10, 0);
+  // Answers are small: send them at once rather than waiting for the client's delayed ACK.
+  s.set_tcp_nodelay(true);
   LedgerNode* n = &node;
   s.Post("/v1/ledger/records", Guard([n](const httplib::Request& req, httplib::Response& res) {
            HandleSubmit(*n, req, res);
@@ -266,6 +275,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(LedgerNode& node,
   s.Get(R"(/v1/ledger/devices/(.+))",
         Guard([n](const httplib::Request& req, httplib::Response& res) {
           HandleDevice(*n, req, res);
+        }));
+  s.Get(R"(/v1/ledger/orgs/(.+))", Guard([n](const httplib::Request& req, httplib::Response& res) {
+          HandleOrg(*n, req, res);
         }));
   // Anything that ends in an error without a body (unknown path 404, body too large 413, ...)
   // gets the JSON error shape too.

@@ -95,19 +95,22 @@ TEST_F(HttpApiTest, SubmitThenReadEverythingBack) {
   EXPECT_EQ(h1, ledger::LeafHash(birth));
   EXPECT_EQ(ledger::NodeHash(h0, h1), cp->root);
 
-  // The entry bundle holds both entries, uint16-length-prefixed.
+  // The entry bundle holds both entries, each prefixed by its uint24 big-endian length.
   auto bundle = client_->Get("/tile/entries/000.p/2");
   ASSERT_TRUE(bundle);
   ASSERT_EQ(bundle->status, 200);
   const std::string& b = bundle->body;
-  ASSERT_GE(b.size(), 2u);
-  size_t first_len = (static_cast<uint8_t>(b[0]) << 8) | static_cast<uint8_t>(b[1]);
-  ASSERT_GE(b.size(), 2 + first_len + 2);
-  size_t second_len =
-      (static_cast<uint8_t>(b[2 + first_len]) << 8) | static_cast<uint8_t>(b[3 + first_len]);
+  auto len_at = [&](size_t at) {
+    return (size_t{static_cast<uint8_t>(b[at])} << 16) |
+           (size_t{static_cast<uint8_t>(b[at + 1])} << 8) | static_cast<uint8_t>(b[at + 2]);
+  };
+  ASSERT_GE(b.size(), 3u);
+  const size_t first_len = len_at(0);
+  ASSERT_GE(b.size(), 3 + first_len + 3);
+  const size_t second_len = len_at(3 + first_len);
   EXPECT_EQ(second_len, birth.size());
-  EXPECT_EQ(b.size(), 4 + first_len + second_len);
-  EXPECT_EQ(b.substr(4 + first_len), std::string(birth.begin(), birth.end()));
+  EXPECT_EQ(b.size(), 6 + first_len + second_len);
+  EXPECT_EQ(b.substr(6 + first_len), std::string(birth.begin(), birth.end()));
 
   // Device state, with its id URL-encoded ('/' is not in serials, but ':' may be encoded).
   auto dev = client_->Get("/v1/ledger/devices/urn%3Adev%3Aacme%3ASN%2F1");
@@ -175,6 +178,47 @@ TEST_F(HttpApiTest, BadReadRequestsAreJsonErrors) {
   auto cp = client_->Get("/checkpoint");
   ASSERT_TRUE(cp);
   EXPECT_EQ(cp->status, 200);
+}
+
+TEST_F(HttpApiTest, OrgEndpointShowsAdmissionRolesAndNextSeq) {
+  // The root organization of a default genesis: admitter, never admitted by a record.
+  auto root = client_->Get("/v1/ledger/orgs/node");
+  ASSERT_TRUE(root);
+  ASSERT_EQ(root->status, 200) << root->body;
+  auto r = nlohmann::json::parse(root->body);
+  EXPECT_EQ(r["id"], "node");
+  EXPECT_EQ(r["admitter"], true);
+  EXPECT_TRUE(r["admitted_by"].is_null());
+  EXPECT_TRUE(r["admission_index"].is_null());
+  EXPECT_EQ(r["roles"], nlohmann::json({"ledger_node", "witness"}));
+  EXPECT_EQ(r["last_seq"], 0);
+  EXPECT_EQ(r["next_seq"], 1);
+
+  const ledger::RoleSet roles{ledger::Role::kManufacturer, ledger::Role::kOwner};
+  ASSERT_EQ(Post(writer_->Admission("acme", roles))->status, 200);
+  ASSERT_EQ(Post(writer_->Birth("acme", "SN1"))->status, 200);
+  auto acme = client_->Get("/v1/ledger/orgs/acme");
+  ASSERT_TRUE(acme);
+  ASSERT_EQ(acme->status, 200) << acme->body;
+  auto a = nlohmann::json::parse(acme->body);
+  EXPECT_EQ(a["id"], "acme");
+  EXPECT_EQ(a["name"], "Org acme");
+  EXPECT_EQ(a["roles"], nlohmann::json({"manufacturer", "owner"}));
+  EXPECT_EQ(a["key"], HexEncode(ledger::testing::OrgKeyFor("acme").PublicKey().Bytes()));
+  EXPECT_EQ(a["admitter"], false);
+  EXPECT_EQ(a["admitted_by"], "node");
+  EXPECT_EQ(a["admission_index"], 0);
+  EXPECT_EQ(a["revoked"], false);
+  EXPECT_TRUE(a["revocation_index"].is_null());
+  EXPECT_EQ(a["last_seq"], 1);
+  EXPECT_EQ(a["next_seq"], 2);
+  // The root has signed one record now.
+  EXPECT_EQ(nlohmann::json::parse(client_->Get("/v1/ledger/orgs/node")->body)["next_seq"], 2);
+
+  ExpectError(client_->Get("/v1/ledger/orgs/bob"), 404, "not_found");
+  ExpectError(client_->Get("/v1/ledger/orgs/Acme"), 400, "invalid_argument");
+  ExpectError(client_->Get("/v1/ledger/orgs/a%2Fb"), 400, "invalid_argument");
+  ExpectError(client_->Get("/v1/ledger/orgs/" + std::string(65, 'a')), 400, "invalid_argument");
 }
 
 }  // namespace

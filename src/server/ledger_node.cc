@@ -5,9 +5,12 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <any>
 #include <future>
 #include <mutex>
 #include <shared_mutex>
+#include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "iotsec/common/file.h"
@@ -31,22 +34,11 @@ bool Exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-// LoadNodeKey reads DIR/node.key (a raw 32-octet seed) into a zeroizing buffer.
-Result<crypto::Ed25519PrivateKey> LoadNodeKey(const std::string& path) {
-  crypto::SecretBytes seed;
-  IOTSEC_RETURN_IF_ERROR(ReadFileInto(path, seed, 64));
-  if (seed.size() != crypto::kEd25519KeySize) {
-    return Fail(ErrorCode::kInvalidArgument,
-                path + ": want a 32-octet Ed25519 seed, got " + std::to_string(seed.size()));
-  }
-  return crypto::Ed25519PrivateKey::FromSeed(ByteSpan(seed.data(), seed.size()));
-}
-
 // LoadOrCreateNodeKey returns the key in |path|, generating and writing it (mode 0600,
 // atomically) when the file does not exist.
 Result<crypto::Ed25519PrivateKey> LoadOrCreateNodeKey(const std::string& path) {
   if (Exists(path)) {
-    return LoadNodeKey(path);
+    return crypto::Ed25519PrivateKey::FromSeedFile(path);
   }
   IOTSEC_TRY(key, crypto::Ed25519PrivateKey::Generate());
   IOTSEC_TRY(seed, key.Seed());
@@ -90,25 +82,89 @@ struct LedgerNode::Impl {
   bool batch_locked = false;  // sequencer thread only
   std::unique_ptr<ledger::LocalSequencer> sequencer;
 
+  // The keys of the admitted organizations, for verifying signatures on the submitters'
+  // threads (PreVerify) without waiting for state_mu, which the sequencer holds during a batch.
+  // An organization's key never changes once admitted; an entry is added once its admission
+  // is committed. Everything else (revocation, sequence, authority) is still decided in log
+  // order by LedgerState::Validate, which skips only the signature check it would repeat.
+  std::shared_mutex keys_mu;
+  std::unordered_map<std::string, ledger::OrgKey> keys;
+  std::vector<std::pair<std::string, ledger::OrgKey>> batch_admissions;  // sequencer thread only
+
   Status Replay();
   Status SignCheckpoint();
-  Status Apply(ByteSpan entry, uint64_t index);
+  void PreVerify(ledger::SignedRecord& record);
+  void AddKey(const ledger::SignedRecord& record, bool committed);
+  Status Apply(ByteSpan entry, uint64_t index, std::any& prepared);
   void OnBatch(uint64_t first, size_t count, const Status& result);
 };
 
+// PreVerify verifies the signature of |record| if its signer's key is known, so that the
+// sequencing thread does not have to (SignedRecord::VerifyWith). A record whose signer is not
+// known yet, or whose signature fails here, is left for Validate to judge and explain.
+void LedgerNode::Impl::PreVerify(ledger::SignedRecord& record) {
+  std::optional<ledger::OrgKey> key;
+  {
+    std::shared_lock<std::shared_mutex> lock(keys_mu);
+    auto it = keys.find(record.signer());
+    if (it != keys.end()) {
+      key = it->second;
+    }
+  }
+  if (key) {
+    (void)record.VerifyWith(*key);
+  }
+}
+
+// AddKey notes the key of an organization that |record| admits: at once when |committed| (a
+// replayed entry), else when its batch commits (OnBatch).
+void LedgerNode::Impl::AddKey(const ledger::SignedRecord& record, bool committed) {
+  const auto* admission = std::get_if<ledger::OrgAdmission>(&record.record().body);
+  if (admission == nullptr) {
+    return;
+  }
+  if (!committed) {
+    batch_admissions.emplace_back(admission->org_id, admission->key);
+    return;
+  }
+  std::unique_lock<std::shared_mutex> lock(keys_mu);
+  keys.emplace(admission->org_id, admission->key);
+}
+
 Status LedgerNode::Impl::Replay() {
+  // Entries are parsed and their signatures verified on every core, a chunk at a time; then
+  // validated and applied in log order on this thread.
+  const unsigned workers = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
   IOTSEC_TRY(size, store->Size());
   for (uint64_t start = 0; start < size; start += kReplayChunk) {
     IOTSEC_TRY(entries, store->Entries(start, std::min(kReplayChunk, size - start)));
+    std::vector<Result<ledger::SignedRecord>> parsed(entries.size(),
+                                                     Fail(ErrorCode::kInternal, "not parsed"));
+    auto work = [&](size_t first) {
+      for (size_t i = first; i < entries.size(); i += workers) {
+        parsed[i] = ledger::ParseRecord(entries[i]);
+        if (parsed[i]) {
+          PreVerify(*parsed[i]);
+        }
+      }
+    };
+    std::vector<std::thread> threads;
+    for (unsigned w = 1; w < workers; ++w) {
+      threads.emplace_back(work, w);
+    }
+    work(0);
+    for (std::thread& t : threads) {
+      t.join();
+    }
     for (size_t i = 0; i < entries.size(); ++i) {
       const uint64_t index = start + i;
-      auto parsed = ledger::ParseRecord(entries[i]);
-      Status st =
-          parsed ? state->ValidateAndApply(*parsed, index) : Status(Unexpected(parsed.error()));
+      Status st = parsed[i] ? state->ValidateAndApply(*parsed[i], index)
+                            : Status(Unexpected(parsed[i].error()));
       if (!st) {
         return Fail(ErrorCode::kDataLoss, "stored entry " + std::to_string(index) +
                                               " does not replay: " + st.error().ToString());
       }
+      AddKey(*parsed[i], true);
     }
   }
   return Ok();
@@ -125,23 +181,38 @@ Status LedgerNode::Impl::SignCheckpoint() {
   return store->PutCheckpoint(cp.size, cp.root, AsBytes(note));
 }
 
-Status LedgerNode::Impl::Apply(ByteSpan entry, uint64_t index) {
+Status LedgerNode::Impl::Apply(ByteSpan entry, uint64_t index, std::any& prepared) {
   if (!batch_locked) {
     state_mu.lock();
     batch_locked = true;
+    batch_admissions.clear();
     IOTSEC_RETURN_IF_ERROR(state->BeginTransaction());
   }
-  IOTSEC_TRY(parsed, ledger::ParseRecord(entry));
-  return state->ValidateAndApply(parsed, index);
+  // Submit hands over the record it parsed and pre-verified; parse again only without one.
+  ledger::SignedRecord* record = std::any_cast<ledger::SignedRecord>(&prepared);
+  std::optional<ledger::SignedRecord> parsed;
+  if (record == nullptr) {
+    IOTSEC_TRY(p, ledger::ParseRecord(entry));
+    parsed = std::move(p);
+    record = &*parsed;
+  }
+  IOTSEC_RETURN_IF_ERROR(state->ValidateAndApply(*record, index));
+  AddKey(*record, false);
+  return Ok();
 }
 
 void LedgerNode::Impl::OnBatch(uint64_t first, size_t count, const Status& result) {
   if (state->in_transaction()) {
     if (result) {
       (void)state->CommitTransaction();
+      std::unique_lock<std::shared_mutex> lock(keys_mu);
+      for (auto& [id, key] : batch_admissions) {
+        keys.emplace(std::move(id), key);
+      }
     } else {
       (void)state->RollbackTransaction();
     }
+    batch_admissions.clear();
   }
   if (result && count > 0) {
     // A failure leaves the older checkpoint in place; the next batch or restart signs anew.
@@ -179,7 +250,7 @@ Result<std::unique_ptr<LedgerNode>> LedgerNode::Open(const std::string& dir,
              ledger::GenesisConfig::FromJson(std::string_view(
                  reinterpret_cast<const char*>(genesis_bytes.data()), genesis_bytes.size())));
   impl->genesis = std::move(genesis);
-  IOTSEC_TRY(key, LoadNodeKey(Join(dir, kNodeKeyFile)));
+  IOTSEC_TRY(key, crypto::Ed25519PrivateKey::FromSeedFile(Join(dir, kNodeKeyFile)));
   if (key.PublicKey().Bytes() != impl->genesis.checkpoint_signer.key) {
     return Fail(ErrorCode::kFailedPrecondition,
                 Join(dir, kNodeKeyFile) + " is not the checkpoint signer key of " + genesis_path);
@@ -188,6 +259,9 @@ Result<std::unique_ptr<LedgerNode>> LedgerNode::Open(const std::string& dir,
   impl->signer = std::move(signer);
   IOTSEC_TRY(state, ledger::LedgerState::Create(impl->genesis));
   impl->state = std::move(state);
+  for (const ledger::GenesisOrg& org : impl->genesis.orgs) {
+    impl->keys.emplace(org.id, org.key);
+  }
   IOTSEC_RETURN_IF_ERROR(impl->Replay());
 
   IOTSEC_TRY(size, impl->store->Size());
@@ -202,7 +276,9 @@ Result<std::unique_ptr<LedgerNode>> LedgerNode::Open(const std::string& dir,
   so.max_batch_bytes = std::max(so.max_batch_bytes, options.max_record_bytes);
   so.max_queue_bytes = std::max(so.max_queue_bytes, options.max_record_bytes);
   Impl* raw = impl.get();
-  so.apply = [raw](ByteSpan entry, uint64_t index) { return raw->Apply(entry, index); };
+  so.apply = [raw](ByteSpan entry, uint64_t index, std::any& prepared) {
+    return raw->Apply(entry, index, prepared);
+  };
   so.on_batch = [raw](uint64_t first, size_t count, const Status& result) {
     raw->OnBatch(first, count, result);
   };
@@ -221,13 +297,14 @@ Result<SubmitResult> LedgerNode::Submit(Bytes record) {
                                                  " octets exceeds the limit of " +
                                                  std::to_string(impl_->options.max_record_bytes));
   }
-  // Parse here too, so that garbage is refused without taking a turn in the queue.
-  if (auto parsed = ledger::ParseRecord(record); !parsed) {
-    return Unexpected(parsed.error());
-  }
+  // Parse and verify the signature here, on the submitter's thread (so on as many cores as
+  // there are submitters): garbage is refused without taking a turn in the queue, and the
+  // sequencing thread gets the parsed, verified record.
+  IOTSEC_TRY(parsed, ledger::ParseRecord(record));
+  impl_->PreVerify(parsed);
   SubmitResult out;
   out.leaf_hash = ledger::LeafHash(record);
-  auto future = impl_->sequencer->SubmitAsync(std::move(record));
+  auto future = impl_->sequencer->SubmitAsync(std::move(record), std::any(std::move(parsed)));
   IOTSEC_TRY(index, future.get());
   out.index = index;
   return out;
@@ -236,6 +313,11 @@ Result<SubmitResult> LedgerNode::Submit(Bytes record) {
 Result<ledger::StoredCheckpoint> LedgerNode::LatestCheckpoint() {
   std::shared_lock<std::shared_mutex> lock(impl_->state_mu);
   return impl_->store->LatestCheckpoint();
+}
+
+Result<ledger::OrgView> LedgerNode::Org(std::string_view org_id) {
+  std::shared_lock<std::shared_mutex> lock(impl_->state_mu);
+  return impl_->state->LookupOrg(org_id);
 }
 
 Result<DeviceProof> LedgerNode::DeviceState(std::string_view device_id) {
@@ -253,10 +335,21 @@ Result<DeviceProof> LedgerNode::DeviceState(std::string_view device_id) {
     ProvenRecord r;
     r.role = role;
     r.index = index;
+    // A newborn device's ownership record is its birth record: read and prove it once.
+    for (const ProvenRecord& done : out.records) {
+      if (done.index == index) {
+        r.leaf_hash = done.leaf_hash;
+        r.proof = done.proof;
+        r.entry = done.entry;
+        out.records.push_back(std::move(r));
+        return Ok();
+      }
+    }
     IOTSEC_TRY(entry, impl_->store->Entry(index));
     r.leaf_hash = ledger::LeafHash(entry);
     IOTSEC_TRY(proof, ledger::InclusionProof(*impl_->store, index, cp.size));
     r.proof = std::move(proof);
+    r.entry = std::move(entry);
     out.records.push_back(std::move(r));
     return Ok();
   };

@@ -51,6 +51,7 @@ Status ParseListen(std::string_view listen, server::HttpServerOptions& o) {
 struct ServeArgs {
   std::string data;
   std::string listen = kDefaultListen;
+  bool json = false;  // the root --json flag
 };
 
 Outcome Serve(const ServeArgs& a) {
@@ -77,13 +78,27 @@ Outcome Serve(const ServeArgs& a) {
     // Open takes the directory lock, then creates the default genesis if there is none.
     IOTSEC_TRY(node, server::LedgerNode::Open(a.data));
     IOTSEC_TRY(httpd, server::HttpServer::Start(*node, http));
-    std::printf("iotsec serve: ledger %s listening on http://%s\n", node->origin().c_str(),
-                httpd->address().c_str());
-    std::printf("genesis: %s%s\n", genesis.c_str(),
-                created ? " (created: default all-in-one ledger)" : "");
-    std::printf("node key: %s (checkpoint signer and root admitter \"%s\"; keep it secret)\n",
-                node_key.c_str(), server::kDefaultRootOrg);
-    std::printf("checkpoint verifier key: %s\n", node->verifier().VerifierKey().c_str());
+    if (a.json) {
+      // With --json, one JSON object per line: this one when the node is up (so that a script
+      // learns the port of --listen HOST:0), the closing object when it stops.
+      const nlohmann::json up = {{"event", "listening"},
+                                 {"url", "http://" + httpd->address()},
+                                 {"origin", node->origin()},
+                                 {"genesis", genesis},
+                                 {"genesis_created", created},
+                                 {"node_key", node_key},
+                                 {"root_org", server::kDefaultRootOrg},
+                                 {"verifier_key", node->verifier().VerifierKey()}};
+      std::printf("%s\n", up.dump().c_str());
+    } else {
+      std::printf("iotsec serve: ledger %s listening on http://%s\n", node->origin().c_str(),
+                  httpd->address().c_str());
+      std::printf("genesis: %s%s\n", genesis.c_str(),
+                  created ? " (created: default all-in-one ledger)" : "");
+      std::printf("node key: %s (checkpoint signer and root admitter \"%s\"; keep it secret)\n",
+                  node_key.c_str(), server::kDefaultRootOrg);
+      std::printf("checkpoint verifier key: %s\n", node->verifier().VerifierKey().c_str());
+    }
     std::fflush(stdout);
 
     int sig = 0;
@@ -93,7 +108,7 @@ Outcome Serve(const ServeArgs& a) {
     node.reset();
     Outcome o;
     o.line = std::string("iotsec serve: stopped on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM");
-    o.json = {{"stopped", true}, {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}};
+    o.json = {{"event", "stopped"}, {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}};
     return o;
   };
   auto r = run();
@@ -110,7 +125,11 @@ void AddServeCommand(CLI::App& root, std::vector<Command>& out) {
       "the first run in DIR creates a default genesis and node key");
   cmd->add_option("--data", args->data, "the node's data directory")->required();
   cmd->add_option("--listen", args->listen, "HOST:PORT to listen on")->default_str(kDefaultListen);
-  out.push_back({cmd, [args] { return Serve(*args); }});
+  CLI::Option* json = root.get_option("--json");
+  out.push_back({cmd, [args, json] {
+                   args->json = json->as<bool>();
+                   return Serve(*args);
+                 }});
 }
 
 }  // namespace iotsec::cli

@@ -28,6 +28,18 @@ void AddLedgerProofCommands(CLI::App* ledger, std::vector<Command>& out);
 // AddLedgerAdminCommands adds `ledger fsck --data DIR [--expect ACKFILE]` under |ledger|.
 void AddLedgerAdminCommands(CLI::App* ledger, std::vector<Command>& out);
 
+// AddLedgerRecordCommands adds `ledger keygen`, `admit`, `birth`, `transfer`, `bind`, `revoke`
+// and `device` under |ledger| (cmd_ledger_records.cc).
+void AddLedgerRecordCommands(CLI::App* ledger, std::vector<Command>& out);
+
+// AddLedgerLoadCommands adds `ledger load` (cmd_ledger_load.cc) and `ledger bench`
+// (ledger_bench.cc) under |ledger|.
+void AddLedgerLoadCommands(CLI::App* ledger, std::vector<Command>& out);
+
+// RunLedgerBench measures a ledger node of |records| devices in this process (ledger_bench.cc);
+// with |progress|, one line per phase on stderr.
+Outcome RunLedgerBench(uint64_t records, bool progress);
+
 // AddServeCommand adds `serve --data DIR [--listen HOST:PORT]`.
 void AddServeCommand(CLI::App& root, std::vector<Command>& out);
 

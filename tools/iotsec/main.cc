@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   ledger->require_subcommand(1);
   iotsec::cli::AddLedgerProofCommands(ledger, commands);
   iotsec::cli::AddLedgerAdminCommands(ledger, commands);
+  iotsec::cli::AddLedgerRecordCommands(ledger, commands);
+  iotsec::cli::AddLedgerLoadCommands(ledger, commands);
   iotsec::cli::AddServeCommand(app, commands);
   SetFallthrough(&app);
 

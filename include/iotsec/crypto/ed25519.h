@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "iotsec/common/bytes.h"
 #include "iotsec/common/result.h"
@@ -65,6 +66,11 @@ class Ed25519PrivateKey {
   // FromSeed builds the key from its 32-octet seed (RFC 8032 §5.1.5). Fails with
   // kInvalidArgument on another length, kInternal if OpenSSL fails.
   static Result<Ed25519PrivateKey> FromSeed(ByteSpan seed32);
+  // FromSeedFile reads a key file holding exactly the raw 32-octet seed (the format of the
+  // ledger's organization keys and node.key) into zeroizing memory and builds the key. Fails
+  // with the error of ReadFileInto (kNotFound, kUnavailable, ...) or kInvalidArgument naming
+  // |path| when the file is not 32 octets.
+  static Result<Ed25519PrivateKey> FromSeedFile(const std::string& path);
 
   // Sign returns the deterministic signature of |message| (RFC 8032 §5.1.6). Fails with
   // kInternal if OpenSSL fails.

@@ -30,8 +30,9 @@ namespace iotsec::ledger {
 
 // kMaxBatchDevices bounds the devices of one birth, transfer or binding record.
 inline constexpr size_t kMaxBatchDevices = 100'000;
-// kMaxRecordSize bounds the encoded size of one record (the whole COSE_Sign1).
-inline constexpr size_t kMaxRecordSize = size_t{16} << 20;
+// kMaxRecordSize bounds the encoded size of one record (the whole COSE_Sign1): 2^24 - 1, the
+// most that the uint24 length of an entry bundle (doc/api.md) can carry.
+inline constexpr size_t kMaxRecordSize = (size_t{1} << 24) - 1;
 // kMaxOrgIdSize bounds an organization id; kMaxNameSize an organization name or the ledger
 // origin; kMaxSerialSize a device serial number; kMaxModelSize a device model; kMaxSps the
 // service providers of one binding; kMaxUriSize the URI of an IBC identity.
@@ -279,6 +280,17 @@ class SignedRecord {
   // ToBeSigned returns the Sig_structure that the signature covers (RFC 9052 §4.4).
   Bytes ToBeSigned() const;
 
+  // VerifyWith checks the signature under |key| (RFC 9052 §4.4, RFC 8032 §5.1.7) and, when it
+  // verifies, remembers |key|: LedgerState::Validate then skips verifying again if |key| is
+  // still the signer's key. This lets a node verify signatures on many threads before its one
+  // sequencing thread validates records in log order. Fails with kUnauthenticated otherwise
+  // (and forgets any earlier key).
+  Status VerifyWith(const OrgKey& key);
+  // VerifiedWith returns whether VerifyWith accepted the signature under exactly |key|.
+  bool VerifiedWith(const OrgKey& key) const {
+    return verified_key_.has_value() && *verified_key_ == key;
+  }
+
  private:
   friend Result<SignedRecord> ParseRecord(ByteSpan encoded);
   struct Range {
@@ -294,6 +306,7 @@ class SignedRecord {
   Range protected_;
   Range payload_;
   Range signature_;
+  std::optional<OrgKey> verified_key_;
 };
 
 // ParseRecord parses a record strictly: a tagged COSE_Sign1 in deterministic CBOR whose

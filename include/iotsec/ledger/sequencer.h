@@ -7,6 +7,7 @@
 #ifndef IOTSEC_LEDGER_SEQUENCER_H_
 #define IOTSEC_LEDGER_SEQUENCER_H_
 
+#include <any>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -24,9 +25,12 @@
 namespace iotsec::ledger {
 
 // ApplyHook validates one entry, in log order, at the index it will get if it is committed, and
-// may apply it to the node's state (records against LedgerState). Returning a failure refuses
-// the entry: it is not appended, takes no index, and its submitter gets exactly that error.
-using ApplyHook = std::function<Status(ByteSpan entry, uint64_t index)>;
+// may apply it to the node's state (records against LedgerState). |prepared| is what the
+// submitter handed to Submit with the entry (empty if nothing): work done on the submitter's
+// thread, e.g. the parsed record with its signature verified, so that the one sequencing thread
+// need not do it again. Returning a failure refuses the entry: it is not appended, takes no
+// index, and its submitter gets exactly that error.
+using ApplyHook = std::function<Status(ByteSpan entry, uint64_t index, std::any& prepared)>;
 
 // IndexHook is called once per batch, after the ApplyHook ran on every entry of it; the index
 // writes it returns are committed in the same transaction as the batch's entries.
@@ -55,11 +59,13 @@ class Sequencer {
   // retry later, e.g. HTTP 503), kInvalidArgument for an entry over the size limit,
   // kFailedPrecondition once the sequencer is closed. |done| must be quick and must not block on
   // the sequencer.
-  virtual Status Submit(Bytes entry, Done done) = 0;
+  // |prepared| is passed to the ApplyHook with the entry (see ApplyHook).
+  virtual Status Submit(Bytes entry, Done done, std::any prepared) = 0;
+  Status Submit(Bytes entry, Done done) { return Submit(std::move(entry), std::move(done), {}); }
 
   // SubmitAsync is Submit with a future: it becomes ready with the index once the entry is
   // durable, or with the error (including Submit's own refusal).
-  std::future<Result<uint64_t>> SubmitAsync(Bytes entry);
+  std::future<Result<uint64_t>> SubmitAsync(Bytes entry, std::any prepared = {});
 
   // Close stops accepting entries, sequences every entry already accepted, answers all their
   // submitters, and returns. Idempotent.
@@ -110,7 +116,8 @@ class LocalSequencer final : public Sequencer {
   LocalSequencer& operator=(const LocalSequencer&) = delete;
 
   // Submit and Close behave as Sequencer says; Close also stops the writer thread.
-  Status Submit(Bytes entry, Done done) override;
+  using Sequencer::Submit;
+  Status Submit(Bytes entry, Done done, std::any prepared) override;
   void Close() override;
 
   // Stats returns a snapshot of the counters.
@@ -120,6 +127,7 @@ class LocalSequencer final : public Sequencer {
   struct Item {
     Bytes entry;
     Done done;
+    std::any prepared;
   };
 
   void Run();

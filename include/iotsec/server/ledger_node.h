@@ -21,6 +21,7 @@
 #include "iotsec/ledger/merkle.h"
 #include "iotsec/ledger/state.h"
 #include "iotsec/ledger/state_genesis.h"
+#include "iotsec/ledger/state_proof.h"
 #include "iotsec/ledger/store.h"
 
 namespace iotsec::server {
@@ -63,23 +64,11 @@ struct DefaultGenesisPaths {
 Result<DefaultGenesisPaths> InitDefaultGenesis(const std::string& dir);
 
 // ProvenRecord is one record that establishes part of a device's state, with its proof of
-// inclusion in the tree of the checkpoint it comes with (RFC 9162 §2.1.3).
-struct ProvenRecord {
-  std::string role;  // "birth", "ownership", "binding" or "revocation"
-  uint64_t index = 0;
-  ledger::Hash leaf_hash{};
-  std::vector<ledger::Hash> proof;
-};
-
-// DeviceProof is a device's state with the proofs of the records that establish it, all proven
-// against |checkpoint| (its signed note text).
-struct DeviceProof {
-  ledger::DeviceView view;
-  std::vector<ProvenRecord> records;
-  uint64_t tree_size = 0;
-  ledger::Hash root{};
-  std::string checkpoint;
-};
+// inclusion (RFC 9162 §2.1.3); DeviceProof is a device's state with those records, all proven
+// against one checkpoint. They are what a client parses and checks with ParseDeviceStateJson
+// and VerifyDeviceState (state_proof.h).
+using ProvenRecord = ledger::ProvenEntry;
+using DeviceProof = ledger::DeviceStateAnswer;
 
 // SubmitResult is where a record landed in the log.
 struct SubmitResult {
@@ -123,6 +112,10 @@ class LedgerNode {
   // birth, ownership, binding and revocation records against the latest checkpoint. Fails with
   // kNotFound for an unknown device, kInvalidArgument for a malformed id.
   Result<DeviceProof> DeviceState(std::string_view device_id);
+
+  // Org returns what the ledger knows about organization |org_id| (revoked ones too), e.g.
+  // the sequence number its next record must exceed. kNotFound if it was never admitted.
+  Result<ledger::OrgView> Org(std::string_view org_id);
 
   // LatestCheckpoint returns the latest signed checkpoint (there always is one after Open).
   Result<ledger::StoredCheckpoint> LatestCheckpoint();
