@@ -6,7 +6,7 @@ JOBS    ?= $(shell nproc)
 CMAKE   ?= cmake
 CTEST   ?= ctest
 
-.PHONY: all deps deps-test build demo test test-sanitize test-valgrind bench fuzz clean
+.PHONY: all deps deps-test build demo test test-sanitize test-valgrind bench bench-ledger build-bench fuzz clean
 
 all: build
 
@@ -37,11 +37,18 @@ test-sanitize: deps-test
 test-valgrind: build
 	@$(CTEST) --test-dir $(BUILD) --output-on-failure -R '^valgrind\.'
 
-bench: deps-test
+bench: build-bench
+	@bench/run.sh $(BUILD)-bench
+	@bench/ledger.sh $(BUILD)-bench
+
+# The ledger's figures alone (BENCHMARKS.md, "Identity ledger").
+bench-ledger: build-bench
+	@bench/ledger.sh $(BUILD)-bench
+
+build-bench: deps-test
 	@$(CMAKE) -S . -B $(BUILD)-bench -DCMAKE_BUILD_TYPE=Release -DIOTSEC_BUILD_BENCHMARKS=ON \
 	    -DIOTSEC_BUILD_TESTS=OFF >/dev/null
 	@$(CMAKE) --build $(BUILD)-bench -j $(JOBS)
-	@bench/run.sh $(BUILD)-bench
 
 fuzz: deps-test
 	@CC=clang CXX=clang++ $(CMAKE) -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \

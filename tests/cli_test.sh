@@ -271,7 +271,43 @@ check "ledger revoke" 0 "$IOTSEC" ledger revoke $(as bob "$lw/bob.key") --device
 check "ledger device revoked" 0 "$IOTSEC" ledger device --server "$url" --device "$d2" --anchor "$anchor" --json
 assert "revoked device json" grep -q '"revoked":true' "$work/stdout"
 check "ledger revoke both targets" 2 "$IOTSEC" ledger revoke $(as bob "$lw/bob.key") --device "$d1" --org acme
+
+# ledger load (doc/cli.md "Load and benchmark"): the acknowledgements are exactly what fsck finds.
+check "ledger load" 0 "$IOTSEC" ledger load --server "$url" --records 40 --concurrency 4 \
+  --ack-log "$lw/acks" --key "$nodekey" --json
+assert "load json counts" grep -q '"acknowledged":40,"admissions":4' "$work/stdout"
+assert "load ack log: 4 admissions + 40 births" [ "$(wc -l <"$lw/acks")" -eq 44 ]
+assert "ack lines are INDEX LEAFHASH" [ -z "$(grep -Ev '^[0-9]+ [0-9a-f]{64}$' "$lw/acks")" ]
+IOTSEC_LEDGER_KEY="$nodekey" check "ledger load with the key from the environment" 0 \
+  "$IOTSEC" ledger load --server "$url" --records 3 --ack-log "$lw/acks"
+check "ledger load without a key" 2 env -u IOTSEC_LEDGER_KEY "$IOTSEC" ledger load --server "$url" --records 3
+check "ledger load with a key that is no admitter" 1 "$IOTSEC" ledger load --server "$url" --records 3 \
+  --key "$lw/mallory.key" --as mallory
+check "ledger load zero records" 2 "$IOTSEC" ledger load --server "$url" --records 0 --key "$nodekey"
 stop_serve
+check "ledger fsck --expect the load's acks" 0 "$IOTSEC" ledger fsck --data "$lw/node" --expect "$lw/acks"
+check "ledger load without a node" 2 "$IOTSEC" ledger load --server "$url" --records 3 --key "$nodekey"
+
+# serve --json: one object when listening, one when stopped.
+"$IOTSEC" --json serve --data "$lw/node2" --listen 127.0.0.1:0 >"$lw/serve2.out" 2>&1 &
+serve_pid=$!
+for _ in $(seq 1 100); do
+  grep -q '"event":"listening"' "$lw/serve2.out" 2>/dev/null && break
+  sleep 0.1
+done
+assert "serve --json listening object" grep -q '"url":"http://127.0.0.1:[0-9]*".*"verifier_key":"' "$lw/serve2.out"
+stop_serve
+assert "serve --json stopped object" grep -q '^{"event":"stopped","ok":true,"signal":"SIGTERM"}$' "$lw/serve2.out"
+assert "serve --json prints only JSON" [ "$(grep -vc '^{' "$lw/serve2.out")" -eq 0 ]
+
+# ledger bench: every field of the contract, as numbers.
+check "ledger bench" 0 "$IOTSEC" ledger bench --records 600 --json
+for f in records appends_per_s batch_devices_per_s inclusion_proofs_per_s lookup_p99_us fsync_per_s \
+  sig_verify_per_s rss_mib reopen_s; do
+  assert "bench json has $f" grep -q "\"$f\":[0-9]" "$work/stdout"
+done
+assert "bench json records" grep -q '"records":600' "$work/stdout"
+check "ledger bench too few records" 2 "$IOTSEC" ledger bench --records 10
 check "ledger device without a node" 2 "$IOTSEC" ledger device --server "$url" --device "$d1" --anchor "$anchor"
 
 echo "$passed passed, $failed failed"

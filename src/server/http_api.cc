@@ -2,6 +2,8 @@
 // The HTTP API of a ledger node (doc/api.md) on cpp-httplib.
 #include "iotsec/server/http_api.h"
 
+#include <sys/socket.h>
+
 #include <httplib.h>
 
 #include <chrono>
@@ -252,6 +254,8 @@ void HttpServer::Stop() {
   }
 }
 
+constexpr size_t kMaxRequestsPerConnection = 1'000'000;
+
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(LedgerNode& node,
                                                       const HttpServerOptions& options) {
   auto impl = std::make_unique<Impl>();
@@ -263,6 +267,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(LedgerNode& node,
   s.set_write_timeout(10, 0);
   // Answers are small: send them at once rather than waiting for the client's delayed ACK.
   s.set_tcp_nodelay(true);
+  // Keep a client's connection for as long as it sends requests (closed after 5 s idle).
+  // cpp-httplib's default closes it after 5 requests, and a client racing that close with its
+  // next request sees the connection reset.
+  s.set_keep_alive_max_count(kMaxRequestsPerConnection);
   LedgerNode* n = &node;
   s.Post("/v1/ledger/records", Guard([n](const httplib::Request& req, httplib::Response& res) {
            HandleSubmit(*n, req, res);
@@ -303,6 +311,18 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(LedgerNode& node,
         return httplib::Server::HandlerResponse::Handled;
       }));
 
+  // cpp-httplib listens with a backlog of 5. When more clients than that connect at once, the
+  // kernel drops their handshakes, retransmits a second later and may reset them mid-request;
+  // so the listening socket is captured while it is created and given the system's maximum
+  // backlog once bound (listen(2) again on a listening socket only changes its backlog).
+  int listen_fd = -1;
+  bool binding = true;
+  s.set_socket_options([&listen_fd, &binding](socket_t sock) {
+    httplib::default_socket_options(sock);
+    if (binding) {
+      listen_fd = sock;
+    }
+  });
   impl->host = options.host;
   if (options.port == 0) {
     impl->port = s.bind_to_any_port(options.host);
@@ -315,6 +335,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(LedgerNode& node,
                   "cannot bind " + options.host + ":" + std::to_string(options.port));
     }
     impl->port = options.port;
+  }
+  binding = false;
+  if (listen_fd < 0 || ::listen(listen_fd, SOMAXCONN) != 0) {
+    return Fail(ErrorCode::kUnavailable, "cannot set the listen backlog of " + options.host + ":" +
+                                             std::to_string(impl->port));
   }
   httplib::Server* sp = &s;
   impl->listener = std::thread([sp] { sp->listen_after_bind(); });

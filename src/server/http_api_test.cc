@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "iotsec/ledger/checkpoint.h"
@@ -145,6 +147,37 @@ TEST_F(HttpApiTest, SubmitThenReadEverythingBack) {
         ledger::VerifyInclusion(leaf, r["index"].get<uint64_t>(), dcp->size, proof, dcp->root)
             .has_value());
   }
+}
+
+// More clients than the server has threads (64) connect at the same moment, each for several
+// requests on its keep-alive connection: every request is answered (a connection waits for a
+// thread; none is dropped).
+TEST_F(HttpApiTest, ManyClientsConnectingAtOnceAreAllServed) {
+  constexpr int kClients = 96;
+  constexpr int kRequests = 3;
+  std::atomic<int> ready{0};
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&] {
+      httplib::Client c("127.0.0.1", server_->port());
+      c.set_keep_alive(true);
+      ++ready;
+      while (ready.load() < kClients) {
+        std::this_thread::yield();
+      }
+      for (int r = 0; r < kRequests; ++r) {
+        auto res = c.Get("/checkpoint");
+        if (res && res->status == 200) {
+          ++answered;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(answered.load(), kClients * kRequests);
 }
 
 TEST_F(HttpApiTest, RefusalsAreJsonErrorsWithTheRightStatus) {

@@ -132,8 +132,9 @@ void LedgerNode::Impl::AddKey(const ledger::SignedRecord& record, bool committed
 }
 
 Status LedgerNode::Impl::Replay() {
-  // Entries are parsed and their signatures verified on every core, a chunk at a time; then
-  // validated and applied in log order on this thread.
+  // Entries are parsed on every core, a chunk at a time, then validated and applied in log
+  // order on this thread, without verifying their signatures again (LedgerState::ReplayStored
+  // says why).
   const unsigned workers = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
   IOTSEC_TRY(size, store->Size());
   for (uint64_t start = 0; start < size; start += kReplayChunk) {
@@ -143,9 +144,6 @@ Status LedgerNode::Impl::Replay() {
     auto work = [&](size_t first) {
       for (size_t i = first; i < entries.size(); i += workers) {
         parsed[i] = ledger::ParseRecord(entries[i]);
-        if (parsed[i]) {
-          PreVerify(*parsed[i]);
-        }
       }
     };
     std::vector<std::thread> threads;
@@ -158,7 +156,7 @@ Status LedgerNode::Impl::Replay() {
     }
     for (size_t i = 0; i < entries.size(); ++i) {
       const uint64_t index = start + i;
-      Status st = parsed[i] ? state->ValidateAndApply(*parsed[i], index)
+      Status st = parsed[i] ? state->ReplayStored(*parsed[i], index)
                             : Status(Unexpected(parsed[i].error()));
       if (!st) {
         return Fail(ErrorCode::kDataLoss, "stored entry " + std::to_string(index) +

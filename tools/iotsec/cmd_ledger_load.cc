@@ -124,19 +124,29 @@ Result<Outcome> Load(const LoadArgs& a) {
   };
 
   // The admissions first, in order: each is signed with the admitter's next sequence number.
-  IOTSEC_TRY(seq, client.NextSeq(a.as));
-  for (const LoadOrg& o : orgs) {
-    IOTSEC_TRY(rec, AdmissionRecord(admitter, seq++, o.signer));
-    IOTSEC_TRY(r, client.Submit(rec));
-    if (!ack(r)) {
-      return Fail(ErrorCode::kUnavailable, failure);
+  // From here on a failure is reported with the count of what was acknowledged (exit 1).
+  uint64_t admitted = 0;
+  if (auto seq = client.NextSeq(a.as); !seq) {
+    fail(seq.error().ToString());
+  } else {
+    for (const LoadOrg& o : orgs) {
+      auto rec = AdmissionRecord(admitter, (*seq)++, o.signer);
+      auto r = rec ? client.Submit(*rec) : Result<server::SubmitResult>(Unexpected(rec.error()));
+      if (!r) {
+        fail("admitting " + o.signer.org_id() + ": " + r.error().ToString());
+        break;
+      }
+      if (!ack(*r)) {
+        break;
+      }
+      ++admitted;
     }
   }
 
   const auto start = Clock::now();
   std::atomic<uint64_t> last_report{0};
   std::vector<std::thread> threads;
-  for (size_t w = 0; w < workers; ++w) {
+  for (size_t w = 0; w < workers && !stop; ++w) {
     threads.emplace_back([&, w] {
       auto c = server::LedgerClient::Create(a.server);
       if (!c) {
@@ -177,7 +187,7 @@ Result<Outcome> Load(const LoadArgs& a) {
   Outcome out;
   out.json = {{"records", a.records},
               {"acknowledged", acked},
-              {"admissions", workers},
+              {"admissions", admitted},
               {"seconds", seconds},
               {"records_per_s", acked / seconds}};
   char line[256];
