@@ -151,21 +151,25 @@ for org in acme-sensors:manufacturer city-water:owner example-mobile:mno meterin
 done
 [ "$admitted" -eq 4 ] && ok || bad "ledger admit"
 
-step "16. the manufacturer records the birth of 3 devices"
+step "16. the MNO publishes its X.1365 KMS parameters (KPAK, Z) on the ledger"
+expect 0 "$IOTSEC" ledger publish-kms $(as example-mobile) --kms-pub "$work/mno-kms/kms.pub" &&
+  ok || bad "ledger publish-kms"
+
+step "17. the manufacturer records the birth of 3 devices"
 expect 0 "$IOTSEC" ledger birth $(as acme-sensors) --generate 3 --prefix SN- --model meter-1 \
   --keys-out "$lw/device-keys" && ok || bad "ledger birth"
 d1=urn:dev:acme-sensors:SN-0001
 d2=urn:dev:acme-sensors:SN-0002
 
-step "17. it sells 2 of them to the owner"
+step "18. it sells 2 of them to the owner"
 expect 0 "$IOTSEC" ledger transfer $(as acme-sensors) --device "$d1,$d2" --to city-water &&
   ok || bad "ledger transfer"
 
-step "18. the owner binds them to the MNO and the SP"
+step "19. the owner binds them to the MNO and the SP"
 expect 0 "$IOTSEC" ledger bind $(as city-water) --device "$d1,$d2" --mno example-mobile \
   --sp metering-cloud && ok || bad "ledger bind"
 
-step "19. device SN-0001 verifies its own state (proofs, checkpoint key)"
+step "20. device SN-0001 verifies its own state (proofs, checkpoint key)"
 facts='s/^verified [^ ]* (\(tree size [0-9]*\)): .*\(owner .*\), not revoked$/\2 (\1)/'
 expect 0 "$IOTSEC" ledger device --server "$url" --device "$d1" --anchor "$anchor" &&
   grep -q "owner city-water, mno example-mobile, sps metering-cloud" "$work/out" && ok &&
@@ -173,7 +177,7 @@ expect 0 "$IOTSEC" ledger device --server "$url" --device "$d1" --anchor "$ancho
 
 echo
 echo "An attack on the ledger, which must be refused:"
-step "20. the manufacturer sells a device it no longer owns (double transfer)"
+step "21. the manufacturer sells a device it no longer owns (double transfer)"
 expect 1 "$IOTSEC" ledger transfer $(as acme-sensors) --device "$d1" --to city-water &&
   refused || bad "double transfer accepted"
 
@@ -182,7 +186,7 @@ wait "$serve_pid" 2>/dev/null
 
 echo
 if [ "$failures" -eq 0 ]; then
-  echo "demo: all 20 steps held."
+  echo "demo: all 21 steps held."
   exit 0
 fi
 echo "demo: $failures step(s) failed."

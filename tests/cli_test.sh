@@ -241,6 +241,19 @@ check "ledger transfer by a non-owner (refused)" 1 "$IOTSEC" ledger transfer $(a
 assert "non-owner refusal json" grep -q '"error":"permission_denied"' "$work/stdout"
 check "ledger transfer bad device id" 2 "$IOTSEC" ledger transfer $(as bob "$lw/bob.key") \
   --device "urn:dev:acme:SN/1" --to mallory
+# The MNO publishes its KMS public parameters (X.1365 lookup from the ledger).
+check "kms init for mno1" 0 "$IOTSEC" kms init --out "$lw/mno1-kms"
+check "ledger publish-kms" 0 "$IOTSEC" ledger publish-kms $(as mno1 "$lw/mno1.key") \
+  --kms-pub "$lw/mno1-kms/kms.pub" --period 2026-11 --json
+assert "publish-kms json" grep -q '"record_type":"kms_params"' "$work/stdout"
+check "ledger publish-kms twice for a period (refused)" 1 "$IOTSEC" ledger publish-kms \
+  $(as mno1 "$lw/mno1.key") --kms-pub "$lw/mno1-kms/kms.pub" --period 2026-11
+check "ledger publish-kms by a manufacturer (refused)" 1 "$IOTSEC" ledger publish-kms \
+  $(as acme "$lw/acme.key") --kms-pub "$lw/mno1-kms/kms.pub"
+check "ledger publish-kms bad period" 2 "$IOTSEC" ledger publish-kms $(as mno1 "$lw/mno1.key") \
+  --kms-pub "$lw/mno1-kms/kms.pub" --period 2026-13
+check "ledger publish-kms not a kms.pub" 2 "$IOTSEC" ledger publish-kms $(as mno1 "$lw/mno1.key") \
+  --kms-pub "$lw/mno1.key"
 check "ledger bind" 0 "$IOTSEC" ledger bind $(as bob "$lw/bob.key") --device "$d1,$d2" --mno mno1 --sp sp1
 check "ledger bind to a non-MNO (refused)" 1 "$IOTSEC" ledger bind $(as bob "$lw/bob.key") --device "$d1" --mno sp1
 

@@ -174,6 +174,19 @@ nlohmann::json OptIndex(const std::optional<uint64_t>& i) {
   return i ? nlohmann::json(*i) : nlohmann::json(nullptr);
 }
 
+// KmsParamsJson lists the KMS public parameters an organization published (X.1365 public
+// parameter lookup), each with the log index of its record.
+nlohmann::json KmsParamsJson(const std::vector<ledger::KmsParamsView>& params) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ledger::KmsParamsView& k : params) {
+    out.push_back({{"period", k.period.ToString()},
+                   {"kpak", HexEncode(k.kpak)},
+                   {"z", HexEncode(k.z)},
+                   {"index", k.log_index}});
+  }
+  return out;
+}
+
 // HandleOrg answers GET /v1/ledger/orgs/<id>: what the ledger knows about an organization
 // (doc/api.md), including the sequence number its next record must carry.
 void HandleOrg(LedgerNode& node, const httplib::Request& req, httplib::Response& res) {
@@ -204,6 +217,7 @@ void HandleOrg(LedgerNode& node, const httplib::Request& req, httplib::Response&
       {"revocation_index", OptIndex(v.revocation_index)},
       {"last_seq", v.last_seq},
       {"next_seq", v.last_seq + 1},
+      {"kms_params", KmsParamsJson(v.kms_params)},
   };
   res.set_content(Dump(j), kJson);
 }

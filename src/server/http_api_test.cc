@@ -248,6 +248,24 @@ TEST_F(HttpApiTest, OrgEndpointShowsAdmissionRolesAndNextSeq) {
   // The root has signed one record now.
   EXPECT_EQ(nlohmann::json::parse(client_->Get("/v1/ledger/orgs/node")->body)["next_seq"], 2);
 
+  // An MNO's KMS public parameters (X.1365 public parameter lookup from the ledger).
+  ASSERT_EQ(Post(writer_->Admission("mno1", ledger::RoleSet{ledger::Role::kMno}))->status, 200);
+  ibc::EccsiPoint kpak{};
+  const ledger::AttestationKey point = ledger::testing::AttestationKeyFor(7);
+  std::copy(point.begin(), point.end(), kpak.begin());
+  ibc::SakkePoint z{};
+  z.fill(0x5a);
+  z[0] = 0x04;
+  auto published = Post(writer_->Sign("mno1", ledger::KmsParams{{2026, 11}, kpak, z}));
+  ASSERT_EQ(published->status, 200) << published->body;
+  auto m = nlohmann::json::parse(client_->Get("/v1/ledger/orgs/mno1")->body);
+  ASSERT_EQ(m["kms_params"].size(), 1u) << m.dump();
+  EXPECT_EQ(m["kms_params"][0]["period"], "2026-11");
+  EXPECT_EQ(m["kms_params"][0]["kpak"], HexEncode(kpak));
+  EXPECT_EQ(m["kms_params"][0]["z"], HexEncode(z));
+  EXPECT_EQ(m["kms_params"][0]["index"], nlohmann::json::parse(published->body)["index"]);
+  EXPECT_TRUE(a["kms_params"].empty());
+
   ExpectError(client_->Get("/v1/ledger/orgs/bob"), 404, "not_found");
   ExpectError(client_->Get("/v1/ledger/orgs/Acme"), 400, "invalid_argument");
   ExpectError(client_->Get("/v1/ledger/orgs/a%2Fb"), 400, "invalid_argument");

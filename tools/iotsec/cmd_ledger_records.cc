@@ -1,8 +1,8 @@
 // Copyright iotsec authors.
-// iotsec ledger keygen | admit | birth | transfer | bind | revoke | device: writing records to a
-// ledger node and checking a device's state, from the command line (doc/cli.md). The records
-// are those of doc/formats/ledger-records.md, built and signed with ledger/record.h and sent
-// with server/ledger_client.h; `ledger device` verifies with ledger/state_proof.h.
+// iotsec ledger keygen | admit | birth | transfer | bind | revoke | publish-kms | device: writing
+// records to a ledger node and checking a device's state, from the command line (doc/cli.md).
+// The records are those of doc/formats/ledger-records.md, built and signed with ledger/record.h
+// and sent with server/ledger_client.h; `ledger device` verifies with ledger/state_proof.h.
 //
 // Exit status of the writing commands: 0 the node committed the record; 1 the node refused it
 // (its message is printed); 2 usage, file or network errors. `ledger device`: 0 the state
@@ -22,6 +22,8 @@
 #include "iotsec/crypto/ecdsa.h"
 #include "iotsec/crypto/ed25519.h"
 #include "iotsec/crypto/secret_bytes.h"
+#include "iotsec/ibc/identity.h"
+#include "iotsec/kms/files.h"
 #include "iotsec/ledger/checkpoint.h"
 #include "iotsec/ledger/record.h"
 #include "iotsec/ledger/state_proof.h"
@@ -489,6 +491,35 @@ Result<ledger::RecordBody> RevokeBody(const RevokeArgs& a) {
   return ledger::RecordBody(std::move(r));
 }
 
+// publish-kms: the KMS public parameters of an MNO or SP (X.1365 public parameter lookup from
+// the ledger; RFC 6507 KPAK, RFC 6508 Z_S), read from its kms.pub.
+struct PublishKmsArgs {
+  WriterOptions w;
+  std::string kms_pub;
+  std::string period;
+};
+
+Result<ledger::RecordBody> PublishKmsBody(const PublishKmsArgs& a) {
+  auto text = ReadFile(a.kms_pub, size_t{64} << 10);
+  if (!text) {
+    return Fail(text.error().code(), "--kms-pub: " + text.error().message());
+  }
+  auto params = kms::ParsePublicParams(*text);
+  if (!params) {
+    return UsageError("--kms-pub " + a.kms_pub + ": " + params.error().message());
+  }
+  ledger::KmsParams k;
+  if (a.period.empty()) {
+    k.period = ibc::CurrentKeyPeriod();
+  } else {
+    IOTSEC_TRY(period, ibc::ParseKeyPeriod(a.period));
+    k.period = period;
+  }
+  k.kpak = params->kpak;
+  k.z = params->z;
+  return ledger::RecordBody(k);
+}
+
 // Write builds the body with |make| and, if the arguments are good, signs and submits it.
 template <typename Args, typename Make>
 Outcome Write(const Args& a, Make make) {
@@ -652,6 +683,18 @@ void AddLedgerRecordCommands(CLI::App* ledger, std::vector<Command>& out) {
   cmd->add_option("--device", revoke->device, "the device id to revoke");
   cmd->add_option("--org", revoke->org, "the organization id to revoke");
   out.push_back({cmd, [revoke] { return Write(*revoke, RevokeBody); }});
+
+  auto publish = std::make_shared<PublishKmsArgs>();
+  cmd = ledger->add_subcommand(
+      "publish-kms",
+      "Publish the KMS public parameters (ECCSI KPAK, SAKKE Z) of an MNO or SP (--as) "
+      "from its kms.pub, valid from a key period until it publishes a later one");
+  publish->w.Add(cmd);
+  cmd->add_option("--kms-pub", publish->kms_pub, "the KMS's kms.pub (`iotsec kms init`)")
+      ->required();
+  cmd->add_option("--period", publish->period,
+                  "first key period YYYY-MM they hold for (default: this month, UTC)");
+  out.push_back({cmd, [publish] { return Write(*publish, PublishKmsBody); }});
 
   auto device = std::make_shared<DeviceArgs>();
   cmd = ledger->add_subcommand(
