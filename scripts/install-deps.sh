@@ -5,9 +5,9 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libssl-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev
-            libcpp-httplib-dev)
+            libcpp-httplib-dev libcoap3-dev libtss2-dev)
 test_pkgs=(googletest libgtest-dev libgmock-dev libbenchmark-dev valgrind clang libclang-rt-14-dev
-           libwolfssl-dev)
+           libwolfssl-dev swtpm swtpm-tools)
 
 case "${1:-all}" in
   build) want=("${build_pkgs[@]}") ;;
