@@ -43,8 +43,9 @@ Result<std::unique_ptr<AttestationKey>> LoadSoftwareAttestationKey(const std::st
   IOTSEC_RETURN_IF_ERROR(ReadFileInto(path, scalar, kMaxKeyFileRead));
   if (scalar.size() != crypto::kP256ScalarSize) {
     return Fail(ErrorCode::kInvalidArgument,
-                path + ": an attestation key file holds exactly 32 octets (the raw big-endian "
-                       "P-256 private scalar), this one has " +
+                path +
+                    ": an attestation key file holds exactly 32 octets (the raw big-endian "
+                    "P-256 private scalar), this one has " +
                     std::to_string(scalar.size()));
   }
   auto key = crypto::EcdsaP256PrivateKey::FromScalar(scalar.span());

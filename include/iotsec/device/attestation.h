@@ -59,7 +59,7 @@ Result<std::unique_ptr<AttestationKey>> GenerateSoftwareAttestationKey();
 // kFailedPrecondition when the object at |persistent_handle| is not a suitable key, kInternal
 // when the TPM fails otherwise (the message holds the decoded TPM response code).
 Result<std::unique_ptr<AttestationKey>> OpenTpmAttestationKey(const std::string& tcti,
-                                                             uint32_t persistent_handle);
+                                                              uint32_t persistent_handle);
 
 }  // namespace iotsec::device
 
