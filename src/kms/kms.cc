@@ -150,7 +150,7 @@ Status Kms::Create(const std::string& dir) const {
   return WriteFileAtomic(Join(dir, kPublicFile), AsBytes(pub), 0644);
 }
 
-Result<UserKey> Kms::Issue(ByteSpan id, const ibc::KeyPeriod& now, crypto::Rng& rng) const {
+Status Kms::CheckIssuable(ByteSpan id, const ibc::KeyPeriod& now) const {
   if (id.empty() || id.size() > kMaxIdentitySize) {
     return Fail(ErrorCode::kInvalidArgument,
                 "identity must be 1 to " + std::to_string(kMaxIdentitySize) + " octets");
@@ -177,6 +177,11 @@ Result<UserKey> Kms::Issue(ByteSpan id, const ibc::KeyPeriod& now, crypto::Rng& 
     return Fail(ErrorCode::kPermissionDenied, "identity " + parsed->uri + " for " +
                                                   parsed->period.ToString() + " is revoked");
   }
+  return Ok();
+}
+
+Result<UserKey> Kms::Issue(ByteSpan id, const ibc::KeyPeriod& now, crypto::Rng& rng) const {
+  IOTSEC_RETURN_IF_ERROR(CheckIssuable(id, now));
   UserKey key;
   key.id = ToBytes(id);
   IOTSEC_TRY(eccsi, ibc::EccsiIssue(secrets_.ksak, public_.kpak, id, rng));
@@ -186,6 +191,15 @@ Result<UserKey> Kms::Issue(ByteSpan id, const ibc::KeyPeriod& now, crypto::Rng& 
   key.rsk = std::move(rsk);
   // Check the key as its receiver will, so that a fault is caught here and not in the field.
   IOTSEC_RETURN_IF_ERROR(ValidateUserKey(public_, key));
+  return key;
+}
+
+Result<ibc::EccsiUserKey> Kms::IssueEccsi(ByteSpan id, const ibc::KeyPeriod& now,
+                                          crypto::Rng& rng) const {
+  IOTSEC_RETURN_IF_ERROR(CheckIssuable(id, now));
+  IOTSEC_TRY(key, ibc::EccsiIssue(secrets_.ksak, public_.kpak, id, rng));
+  // RFC 6507 §5.1.2, as the receiver will check it.
+  IOTSEC_RETURN_IF_ERROR(ibc::EccsiValidateUserKey(public_.kpak, id, key.ssk, key.pvt));
   return key;
 }
 

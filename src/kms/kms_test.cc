@@ -112,7 +112,19 @@ TEST_F(KmsTest, IssueRefusals) {
     auto r = kms->Issue(AsBytes(c.id), kNow, rng);
     ASSERT_FALSE(r.has_value()) << c.id;
     EXPECT_EQ(r.error().code(), c.code) << c.id << ": " << r.error().ToString();
+    auto e = kms->IssueEccsi(AsBytes(c.id), kNow, rng);
+    ASSERT_FALSE(e.has_value()) << c.id;
+    EXPECT_EQ(e.error().code(), c.code) << c.id << ": " << e.error().ToString();
   }
+  // The ECCSI-only issuance validates under the KPAK, for that identity only.
+  const char* id = "2026-11|urn:dev:acme:7";
+  auto eccsi = kms->IssueEccsi(AsBytes(id), kNow, rng);
+  ASSERT_TRUE(eccsi.has_value()) << eccsi.error().ToString();
+  EXPECT_TRUE(ibc::EccsiValidateUserKey(kms->public_params().kpak, AsBytes(id), eccsi->ssk,
+                                        eccsi->pvt));
+  EXPECT_FALSE(ibc::EccsiValidateUserKey(kms->public_params().kpak,
+                                         AsBytes("2026-11|urn:dev:acme:8"), eccsi->ssk,
+                                         eccsi->pvt));
   EXPECT_TRUE(kms->Issue(AsBytes("2026-12|urn:dev:acme:1"), kNow, rng).has_value())
       << "the next period may be provisioned ahead";
   auto empty = kms->Issue(ByteSpan(), kNow, rng);

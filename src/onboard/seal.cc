@@ -123,10 +123,16 @@ Result<crypto::SecretBytes> Decrypt(ByteSpan message, const cose::Encrypt0Key& k
 
 Result<SealedRequest> SealRequest(const X25519Public& receiver, std::string_view receiver_id,
                                   std::string_view context, ByteSpan body) {
+  IOTSEC_TRY(ephemeral, crypto::X25519PrivateKey::Generate());
+  return SealRequest(receiver, receiver_id, context, body, ephemeral);
+}
+
+Result<SealedRequest> SealRequest(const X25519Public& receiver, std::string_view receiver_id,
+                                  std::string_view context, ByteSpan body,
+                                  const crypto::X25519PrivateKey& ephemeral) {
   if (receiver_id.empty() || context.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "sealing needs a receiver id and a context");
   }
-  IOTSEC_TRY(ephemeral, crypto::X25519PrivateKey::Generate());
   const X25519Public e_pub = ephemeral.PublicKey();
   IOTSEC_TRY(shared, ephemeral.Agree(receiver));
   IOTSEC_TRY(keys, DeriveKeys(shared, e_pub, receiver, context));

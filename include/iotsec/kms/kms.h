@@ -74,11 +74,18 @@ class Kms {
   // over-long identity (kInvalidArgument).
   Result<UserKey> Issue(ByteSpan id, const ibc::KeyPeriod& now, crypto::Rng& rng) const;
 
+  // IssueEccsi provisions only the ECCSI key pair (SSK, PVT) of |id| (RFC 6507 §5.1.1) and
+  // validates it (§5.1.2), with the same refusals as Issue. It is what onboarding issues to a
+  // device: an RSK costs a SAKKE issuance and, at the receiver, a 7 ms validation.
+  Result<ibc::EccsiUserKey> IssueEccsi(ByteSpan id, const ibc::KeyPeriod& now,
+                                       crypto::Rng& rng) const;
+
   // Revoke adds |id| to the revocation list and writes it atomically into |dir|.
   // kAlreadyExists if it was revoked already.
   Status Revoke(const std::string& dir, ByteSpan id);
 
  private:
+  Status CheckIssuable(ByteSpan id, const ibc::KeyPeriod& now) const;
   Kms(MasterSecrets s, PublicParams p) : secrets_(std::move(s)), public_(p) {}
   MasterSecrets secrets_;
   PublicParams public_;

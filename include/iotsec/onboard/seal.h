@@ -55,6 +55,12 @@ struct SealedRequest {
 Result<SealedRequest> SealRequest(const X25519Public& receiver, std::string_view receiver_id,
                                   std::string_view context, ByteSpan body);
 
+// SealRequest with |ephemeral| chosen by the caller, for a body that must sign over the
+// ephemeral public key (the onboarding transcript). |ephemeral| must be fresh and used once.
+Result<SealedRequest> SealRequest(const X25519Public& receiver, std::string_view receiver_id,
+                                  std::string_view context, ByteSpan body,
+                                  const crypto::X25519PrivateKey& ephemeral);
+
 // OpenedRequest is an opened request: its body, the requester's ephemeral public key (which
 // transcripts sign over), and the key to seal the answer with.
 struct OpenedRequest {

@@ -1,0 +1,146 @@
+// Copyright iotsec authors.
+// CoAP (RFC 7252) over UDP, and over DTLS 1.2 with a pre-shared key (RFC 7925 profile), on top
+// of libcoap 3. Devices use it to reach the platform and their service provider; the payloads
+// are small deterministic CBOR messages protected end to end with COSE, so this layer only
+// moves bytes.
+//
+// Threading: libcoap is not thread-safe per context, so a CoapServer owns one libcoap context
+// driven by its own io thread, and every CoapClient owns its own context. Many clients may run
+// at once, each in its own thread, against one server.
+//
+// Byte counters count CoAP messages as encoded on the wire (RFC 7252 §3: 4-octet header, token,
+// options, payload marker and payload), once per message: retransmissions, empty ACKs and
+// DTLS record overhead are not included.
+#ifndef IOTSEC_NET_COAP_H_
+#define IOTSEC_NET_COAP_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "iotsec/common/bytes.h"
+#include "iotsec/common/result.h"
+
+namespace iotsec::net {
+
+// CoapCode builds a CoAP code from its class and detail (RFC 7252 §3: "c.dd"), e.g.
+// CoapCode(2, 5) is 2.05 Content.
+constexpr int CoapCode(int code_class, int detail) { return (code_class << 5) | detail; }
+
+// CoapResponse is a response: its code as (class << 5) | detail (RFC 7252 §5.9) and payload.
+struct CoapResponse {
+  int code = CoapCode(2, 5);
+  Bytes payload;
+};
+
+// CoapHandler handles a POST: it gets the request payload and returns the response. It runs on
+// the server's io thread, so it must not block for long; an exception it throws becomes a
+// 5.00 Internal Server Error. Handlers should be idempotent: a retransmitted request
+// (RFC 7252 §4.2, §4.5) may reach a handler again.
+using CoapHandler = std::function<CoapResponse(ByteSpan payload)>;
+
+// CoapServerOptions configures a CoapServer.
+struct CoapServerOptions {
+  // host is the local address (IPv4 or IPv6 literal, or a name) to listen on.
+  std::string host = "127.0.0.1";
+  // port is the UDP port to listen on; 0 picks an ephemeral port (see CoapServer::port()).
+  int port = 0;
+  // psk_for, when set, makes the server speak CoAP over DTLS only (RFC 7925 §4.2): it returns
+  // the pre-shared key for a client's PSK identity, or an empty key for an unknown identity,
+  // which refuses the handshake. It runs on the io thread. Empty function: plain CoAP.
+  std::function<Bytes(std::string_view identity)> psk_for;
+  // max_payload is the largest request payload accepted; larger requests, and block-wise
+  // requests (RFC 7959 Block1, not supported), get 4.13 Request Entity Too Large with a Size1
+  // option carrying this limit (RFC 7959 §2.9.3).
+  size_t max_payload = 1024;
+};
+
+// CoapServer answers confirmable and non-confirmable POST requests on registered paths; any
+// other path gets 4.04 Not Found and any other method on a registered path 4.05 Method Not
+// Allowed (RFC 7252 §5.9.2), both from libcoap. It is safe to call its const methods from any
+// thread.
+class CoapServer {
+ public:
+  // Start binds the endpoint and starts the io thread. |post_handlers| maps paths without a
+  // leading '/' (segments separated by '/', e.g. "onboard/hello") to handlers. Fails with
+  // kInvalidArgument for a bad option, path or duplicate path, kUnavailable if the address
+  // cannot be bound, kFailedPrecondition if DTLS is asked for but libcoap lacks it.
+  static Result<std::unique_ptr<CoapServer>> Start(
+      CoapServerOptions options, std::vector<std::pair<std::string, CoapHandler>> post_handlers);
+
+  // ~CoapServer stops the io thread (within about 100 ms) and closes the endpoint; clients
+  // still talking to it see their requests time out or fail.
+  ~CoapServer();
+  CoapServer(const CoapServer&) = delete;
+  CoapServer& operator=(const CoapServer&) = delete;
+
+  // port returns the UDP port the server listens on.
+  int port() const;
+  // requests returns the number of requests that reached a registered path.
+  uint64_t requests() const;
+  // bytes_in returns the octets of the CoAP requests counted by requests().
+  uint64_t bytes_in() const;
+  // bytes_out returns the octets of the CoAP responses to those requests.
+  uint64_t bytes_out() const;
+
+  struct Impl;
+
+ private:
+  explicit CoapServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// CoapClientOptions configures a CoapClient.
+struct CoapClientOptions {
+  // timeout_ms bounds Connect's DTLS handshake and each Post, retransmissions included.
+  int timeout_ms = 5000;
+  // psk_identity and psk, when psk is non-empty, make the client speak CoAP over DTLS with this
+  // PSK identity and key (RFC 7925 §4.2); otherwise plain CoAP over UDP.
+  std::string psk_identity;
+  Bytes psk;
+};
+
+// CoapClient is one UDP (or DTLS) session to one server. It is not thread-safe: use each client
+// from one thread at a time; use many clients for concurrency.
+class CoapClient {
+ public:
+  // Connect creates the session; for DTLS it also completes the handshake. Fails with
+  // kInvalidArgument for a bad host, port or option, kUnauthenticated if the server refuses
+  // the handshake, kUnavailable if the handshake does not complete within timeout_ms (which
+  // is also what a wrong key looks like: DTLS drops records whose MAC fails, RFC 6347 §4.1.2.7).
+  static Result<std::unique_ptr<CoapClient>> Connect(std::string host, int port,
+                                                     CoapClientOptions options);
+
+  // ~CoapClient closes the session (sending a DTLS close_notify if any).
+  ~CoapClient();
+  CoapClient(const CoapClient&) = delete;
+  CoapClient& operator=(const CoapClient&) = delete;
+
+  // Post sends a confirmable POST of |payload| to |path| (no leading '/') and waits for the
+  // response, retransmitting per RFC 7252 §4.2. Any response code is a success (check
+  // CoapResponse::code). Fails with kInvalidArgument for a bad path or a payload that does not
+  // fit one message (block-wise transfer is not supported), kUnavailable if no response
+  // arrives within timeout_ms or the server rejects or cannot be reached, kUnauthenticated
+  // if the DTLS session failed.
+  Result<CoapResponse> Post(std::string_view path, ByteSpan payload);
+
+  // bytes_sent returns the octets of the requests sent (each counted once).
+  uint64_t bytes_sent() const;
+  // bytes_received returns the octets of the responses received.
+  uint64_t bytes_received() const;
+
+  struct Impl;
+
+ private:
+  explicit CoapClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace iotsec::net
+
+#endif  // IOTSEC_NET_COAP_H_

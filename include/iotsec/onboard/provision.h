@@ -1,0 +1,180 @@
+// Copyright iotsec authors.
+// The provisioning exchange of zero-touch onboarding (doc/protocol/onboarding.md §3.3): a
+// device proves itself to its MNO or SP with its attestation key, the service proves itself
+// with an ECCSI signature (RFC 6507) under its service identity, and the service hands over
+// credentials bound to the device's identity, sealed to the request (seal.h).
+//
+// Device side: StartProvision builds the request, FinishProvision checks the answer. Service
+// side: ProvisioningService::Handle. The device side needs crypto, COSE, IBC and an attestation
+// key only.
+#ifndef IOTSEC_ONBOARD_PROVISION_H_
+#define IOTSEC_ONBOARD_PROVISION_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "iotsec/common/bytes.h"
+#include "iotsec/common/result.h"
+#include "iotsec/crypto/ecdh.h"
+#include "iotsec/crypto/hash.h"
+#include "iotsec/crypto/secret_bytes.h"
+#include "iotsec/device/attestation.h"
+#include "iotsec/ibc/eccsi.h"
+#include "iotsec/ibc/identity.h"
+#include "iotsec/kms/kms.h"
+#include "iotsec/onboard/seal.h"
+
+namespace iotsec::onboard {
+
+// kProvisionExchange names the exchange in the sealing (seal.h).
+inline constexpr char kProvisionExchange[] = "provision";
+// kNonceSize is the size of the device's nonce; kPskSize of network and service credentials.
+inline constexpr size_t kNonceSize = 16;
+inline constexpr size_t kPskSize = 16;
+
+// ServiceRole is the role of a provisioning service.
+enum class ServiceRole { kMno, kSp };
+
+// ServiceIdentity returns the ECCSI identity of a service for a key period:
+// "<YYYY-MM>|urn:mno:<org id>" or "<YYYY-MM>|urn:sp:<org id>".
+std::string ServiceIdentity(ServiceRole role, std::string_view org_id,
+                            const ibc::KeyPeriod& period);
+
+// ServiceInfo is what a device knows of a service once it checked the ledger's answer: its
+// organization, role, onboarding key (X25519) and the KPAK of its KMS for the period.
+struct ServiceInfo {
+  ServiceRole role = ServiceRole::kMno;
+  std::string org_id;
+  X25519Public onboarding_key{};
+  ibc::EccsiPoint kpak{};
+};
+
+// Credentials are what a service hands over. From an MNO: the device's ECCSI key pair for
+// "<period>|<device id>" (X.1365) and a network credential; from an SP: a service credential
+// (a DTLS pre-shared key) and its PSK identity.
+struct Credentials {
+  ibc::KeyPeriod period;
+  crypto::SecretBytes psk;      // network credential (MNO) or service credential (SP)
+  std::string psk_identity;     // SP: the PSK identity to present over DTLS; MNO: empty
+  crypto::SecretBytes ssk;      // MNO: ECCSI SSK of the device identity; SP: empty
+  ibc::EccsiPoint pvt{};        // MNO: its PVT
+};
+
+// PendingProvision is a request on its way: what the device needs to check the answer.
+struct PendingProvision {
+  Bytes message;  // the sealed request to send
+  std::optional<AnswerKey> answer_key;
+  crypto::Sha256Digest th_req{};
+  std::array<uint8_t, kNonceSize> nonce{};
+  ServiceInfo service;
+  std::string device_id;
+  ibc::KeyPeriod period;
+};
+
+// StartProvision builds the request of device |device_id| to |service| for key period |now|:
+// a fresh nonce, the transcript TH_req over the request's ephemeral key, the service identity,
+// the device id, the nonce and |tree_size| (the ledger size the device verified), signed with
+// |attestation_key| (ECDSA P-256), all sealed to the service's onboarding key.
+Result<PendingProvision> StartProvision(std::string_view device_id,
+                                        device::AttestationKey& attestation_key,
+                                        const ServiceInfo& service, const ibc::KeyPeriod& now,
+                                        uint64_t tree_size);
+
+// FinishProvision opens and checks the answer to |pending|: the nonce echoed, the service's
+// ECCSI signature over TH_ans with the service identity of the period and the KPAK the device
+// trusts, credentials of the service's role, and (MNO) the ECCSI key pair valid for the device
+// identity (RFC 6507 §5.1.2). Fails with kUnauthenticated when the answer does not open or a
+// signature or key does not verify, kInvalidArgument when it is malformed.
+Result<Credentials> FinishProvision(const PendingProvision& pending, ByteSpan answer);
+
+// DeviceFacts is what a service needs to know about a device, from its own ledger view.
+struct DeviceFacts {
+  std::array<uint8_t, 65> attestation_key{};
+  std::optional<std::string> mno;
+  std::vector<std::string> sps;
+  bool revoked = false;
+};
+
+// DeviceDirectory answers a service's lookups (a ledger view). Implementations must be
+// thread-safe.
+class DeviceDirectory {
+ public:
+  virtual ~DeviceDirectory();
+  // Lookup returns the facts of |device_id|; kNotFound for a device that was never born.
+  virtual Result<DeviceFacts> Lookup(std::string_view device_id) = 0;
+};
+
+// IssuanceLog records every issuance, so that a second device presenting an identity that was
+// already provisioned in a key period is detected and refused. Thread-safe.
+class IssuanceLog {
+ public:
+  virtual ~IssuanceLog();
+  // Claim records that |device_id| is provisioned in |period|. Fails with kAlreadyExists if it
+  // was already, naming when; the caller then issues nothing.
+  virtual Status Claim(std::string_view device_id, const ibc::KeyPeriod& period) = 0;
+  // Release undoes a Claim whose issuance failed afterwards.
+  virtual void Release(std::string_view device_id, const ibc::KeyPeriod& period) = 0;
+};
+
+// MemoryIssuanceLog keeps the log in memory (a single-process node, tests).
+class MemoryIssuanceLog final : public IssuanceLog {
+ public:
+  Status Claim(std::string_view device_id, const ibc::KeyPeriod& period) override;
+  void Release(std::string_view device_id, const ibc::KeyPeriod& period) override;
+
+ private:
+  std::mutex mu_;
+  std::set<std::pair<std::string, int>> issued_;
+};
+
+// ProvisioningServiceOptions configure one MNO or SP provisioning service for one key period.
+struct ProvisioningServiceOptions {
+  ServiceRole role = ServiceRole::kMno;
+  std::string org_id;
+  ibc::KeyPeriod period;
+  // The KMS of the organization: it issues the service's own ECCSI key (for its signatures)
+  // and, for an MNO, the devices' ECCSI keys.
+  std::shared_ptr<const kms::Kms> kms;
+  // The onboarding key whose public half devices seal their requests to.
+  std::shared_ptr<const crypto::X25519PrivateKey> onboarding_key;
+  DeviceDirectory* directory = nullptr;  // not owned
+  IssuanceLog* issuance = nullptr;       // not owned
+};
+
+// ProvisioningService handles provisioning requests. Thread-safe.
+class ProvisioningService {
+ public:
+  // Create checks the options and issues the service's own ECCSI key for its identity of the
+  // period. kInvalidArgument for missing parts.
+  static Result<std::unique_ptr<ProvisioningService>> Create(ProvisioningServiceOptions options);
+
+  // Handle answers one sealed request: it opens it (kUnauthenticated if it does not open,
+  // kInvalidArgument if malformed), looks the device up in the directory (kNotFound: never
+  // born; kPermissionDenied: revoked, or its binding does not name this service), verifies the
+  // attestation signature with the key of the birth record (kUnauthenticated: a clone without
+  // the key, or a changed request), claims the issuance (kAlreadyExists: this identity was
+  // provisioned already in this period: a replay or a second device), issues the credentials
+  // and returns the sealed, ECCSI-signed answer. A refusal changes no state.
+  Result<Bytes> Handle(ByteSpan request);
+
+  // info returns what a device must know of this service (for tests and the ledger record).
+  ServiceInfo info() const;
+
+ private:
+  ProvisioningService(ProvisioningServiceOptions options, ibc::EccsiSigner signer);
+  ProvisioningServiceOptions options_;
+  ibc::EccsiSigner signer_;
+  std::string identity_;
+};
+
+}  // namespace iotsec::onboard
+
+#endif  // IOTSEC_ONBOARD_PROVISION_H_

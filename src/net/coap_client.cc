@@ -1,0 +1,281 @@
+// Copyright iotsec authors.
+// CoapClient: one libcoap context and one client session per client (see coap.h).
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <optional>
+
+#include "iotsec/net/coap.h"
+#include "net/coap_internal.h"
+
+namespace iotsec::net {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string NackText(coap_nack_reason_t reason) {
+  switch (reason) {
+    case COAP_NACK_TOO_MANY_RETRIES:
+      return "no acknowledgement after the maximum number of retransmissions";
+    case COAP_NACK_NOT_DELIVERABLE:
+      return "the request could not be delivered";
+    case COAP_NACK_RST:
+      return "the server answered with a Reset message";
+    case COAP_NACK_TLS_FAILED:
+      return "the DTLS session failed";
+    case COAP_NACK_ICMP_ISSUE:
+      return "the server is unreachable (ICMP error)";
+  }
+  return "the request failed";
+}
+
+}  // namespace
+
+struct CoapClient::Impl {
+  CoapClientOptions options;
+  std::string peer;  // "host:port", for messages
+  bool dtls = false;
+  coap_context_t* ctx = nullptr;
+  coap_session_t* session = nullptr;
+  Bytes psk_identity;  // kept alive for the session's setup
+  uint64_t sent = 0;
+  uint64_t received = 0;
+
+  // State of the one outstanding request.
+  bool waiting = false;
+  Bytes token;
+  coap_mid_t mid = COAP_INVALID_MID;
+  std::optional<CoapResponse> response;
+  std::optional<Error> failure;
+  // Set once the DTLS session has failed or closed.
+  std::optional<Error> session_error;
+
+  ~Impl() {
+    if (session != nullptr) {
+      coap_session_release(session);
+    }
+    if (ctx != nullptr) {
+      coap_free_context(ctx);
+    }
+    internal::Wipe(options.psk);
+  }
+
+  static Impl* From(coap_session_t* session) {
+    return static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
+  }
+
+  static coap_response_t OnResponse(coap_session_t* session, const coap_pdu_t* /*sent*/,
+                                    const coap_pdu_t* received, const coap_mid_t /*mid*/) {
+    Impl* self = From(session);
+    coap_bin_const_t tok = coap_pdu_get_token(received);
+    // RFC 7252 §5.3.2: a response is matched to its request by token; a response nobody
+    // waits for (e.g. to a request given up on) is rejected with a Reset.
+    if (!self->waiting || tok.length != self->token.size() ||
+        (tok.length > 0 && std::memcmp(tok.s, self->token.data(), tok.length) != 0)) {
+      return COAP_RESPONSE_FAIL;
+    }
+    size_t len = 0;
+    const uint8_t* data = nullptr;
+    CoapResponse resp;
+    resp.code = static_cast<int>(coap_pdu_get_code(received));
+    if (coap_get_data(received, &len, &data) && len > 0) {
+      resp.payload.assign(data, data + len);
+    }
+    self->received += internal::WireSize(received);
+    self->response = std::move(resp);
+    self->waiting = false;
+    return COAP_RESPONSE_OK;
+  }
+
+  static void OnNack(coap_session_t* session, const coap_pdu_t* /*sent*/,
+                     const coap_nack_reason_t reason, const coap_mid_t mid) {
+    Impl* self = From(session);
+    if (!self->waiting || (mid != self->mid && reason != COAP_NACK_TLS_FAILED)) {
+      return;
+    }
+    ErrorCode code =
+        reason == COAP_NACK_TLS_FAILED ? ErrorCode::kUnauthenticated : ErrorCode::kUnavailable;
+    self->failure = Error(code, "CoAP POST to " + self->peer + " failed: " + NackText(reason));
+    self->waiting = false;
+  }
+
+  static int OnEvent(coap_session_t* session, const coap_event_t event) {
+    Impl* self = From(session);
+    if (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_DTLS_CLOSED ||
+        event == COAP_EVENT_SESSION_FAILED) {
+      if (!self->session_error) {
+        self->session_error = Error(ErrorCode::kUnauthenticated,
+                                    "DTLS session with " + self->peer +
+                                        (event == COAP_EVENT_DTLS_CLOSED
+                                             ? " was closed by the peer"
+                                             : " failed (handshake refused: unknown PSK identity "
+                                               "or wrong key)"));
+      }
+      if (self->waiting) {
+        self->failure = self->session_error;
+        self->waiting = false;
+      }
+    }
+    return 0;
+  }
+
+  // Drives libcoap until |done| returns true or |deadline| passes; returns whether done.
+  template <typename Done>
+  bool RunUntil(Clock::time_point deadline, Done done) {
+    while (!done()) {
+      auto now = Clock::now();
+      if (now >= deadline) {
+        return false;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+      // coap_io_process treats 0 as "wait forever"; wait at least 1 ms.
+      uint32_t wait = static_cast<uint32_t>(std::max<int64_t>(1, std::min<int64_t>(left, 1000)));
+      if (coap_io_process(ctx, wait) < 0) {
+        return done();
+      }
+    }
+    return true;
+  }
+};
+
+CoapClient::CoapClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+CoapClient::~CoapClient() = default;
+
+uint64_t CoapClient::bytes_sent() const { return impl_->sent; }
+uint64_t CoapClient::bytes_received() const { return impl_->received; }
+
+Result<std::unique_ptr<CoapClient>> CoapClient::Connect(std::string host, int port,
+                                                        CoapClientOptions options) {
+  internal::CoapGlobalInit();
+  if (port <= 0) {
+    return Fail(ErrorCode::kInvalidArgument, "CoAP server port must be positive");
+  }
+  if (options.timeout_ms <= 0) {
+    return Fail(ErrorCode::kInvalidArgument, "CoAP client timeout_ms must be positive");
+  }
+  IOTSEC_TRY(addr, internal::Resolve(host, port));
+
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->peer = host + ":" + std::to_string(port);
+  impl->dtls = !impl->options.psk.empty();
+  impl->ctx = coap_new_context(nullptr);
+  if (impl->ctx == nullptr) {
+    return Fail(ErrorCode::kInternal, "libcoap could not create a context");
+  }
+  coap_set_app_data(impl->ctx, impl.get());
+  coap_register_response_handler(impl->ctx, &Impl::OnResponse);
+  coap_register_nack_handler(impl->ctx, &Impl::OnNack);
+  coap_register_event_handler(impl->ctx, &Impl::OnEvent);
+
+  if (!impl->dtls) {
+    if (!impl->options.psk_identity.empty()) {
+      return Fail(ErrorCode::kInvalidArgument, "a PSK identity was given without a PSK");
+    }
+    impl->session = coap_new_client_session(impl->ctx, nullptr, &addr, COAP_PROTO_UDP);
+    if (impl->session == nullptr) {
+      return Fail(ErrorCode::kUnavailable, "cannot open a CoAP session to " + impl->peer);
+    }
+    return std::unique_ptr<CoapClient>(new CoapClient(std::move(impl)));
+  }
+
+  if (!coap_dtls_is_supported()) {
+    return Fail(ErrorCode::kFailedPrecondition, "libcoap was built without DTLS support");
+  }
+  // RFC 4279 §5.1: the identity is at most 2^16-1 octets; RFC 7925 §4.2 requires one.
+  if (impl->options.psk_identity.empty() || impl->options.psk_identity.size() > 65535) {
+    return Fail(ErrorCode::kInvalidArgument, "a DTLS PSK identity of 1..65535 octets is required");
+  }
+  impl->psk_identity = ToBytes(AsBytes(impl->options.psk_identity));
+  coap_dtls_cpsk_t cpsk{};
+  cpsk.version = COAP_DTLS_CPSK_SETUP_VERSION;
+  cpsk.psk_info.identity.s = impl->psk_identity.data();
+  cpsk.psk_info.identity.length = impl->psk_identity.size();
+  cpsk.psk_info.key.s = impl->options.psk.data();
+  cpsk.psk_info.key.length = impl->options.psk.size();
+  impl->session = coap_new_client_session_psk2(impl->ctx, nullptr, &addr, COAP_PROTO_DTLS, &cpsk);
+  if (impl->session == nullptr) {
+    return Fail(ErrorCode::kUnavailable, "cannot open a DTLS session to " + impl->peer);
+  }
+  Impl* raw = impl.get();
+  auto deadline = Clock::now() + std::chrono::milliseconds(raw->options.timeout_ms);
+  bool done = raw->RunUntil(deadline, [raw] {
+    return raw->session_error.has_value() ||
+           coap_session_get_state(raw->session) == COAP_SESSION_STATE_ESTABLISHED;
+  });
+  if (raw->session_error) {
+    return Unexpected(*raw->session_error);
+  }
+  if (!done) {
+    return Fail(ErrorCode::kUnavailable,
+                "DTLS handshake with " + raw->peer + " did not complete within " +
+                    std::to_string(raw->options.timeout_ms) +
+                    " ms (no DTLS server there, or a wrong PSK for this identity)");
+  }
+  return std::unique_ptr<CoapClient>(new CoapClient(std::move(impl)));
+}
+
+Result<CoapResponse> CoapClient::Post(std::string_view path, ByteSpan payload) {
+  Impl* s = impl_.get();
+  IOTSEC_TRY(segments, internal::SplitPath(path));
+  if (s->session_error) {
+    return Unexpected(*s->session_error);
+  }
+  // RFC 7252 §4.2 / §5.8.2: a confirmable POST, retransmitted by libcoap until acknowledged.
+  coap_pdu_t* pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, s->session);
+  if (pdu == nullptr) {
+    return Fail(ErrorCode::kInternal, "libcoap could not allocate a CoAP message");
+  }
+  uint8_t token[8];
+  size_t token_len = 0;
+  coap_session_new_token(s->session, &token_len, token);
+  if (!coap_add_token(pdu, token_len, token)) {
+    coap_delete_pdu(pdu);
+    return Fail(ErrorCode::kInternal, "libcoap could not add a token");
+  }
+  for (std::string_view seg : segments) {
+    if (coap_add_option(pdu, COAP_OPTION_URI_PATH, seg.size(),
+                        reinterpret_cast<const uint8_t*>(seg.data())) == 0) {
+      coap_delete_pdu(pdu);
+      return Fail(ErrorCode::kInvalidArgument,
+                  "CoAP path '" + std::string(path) + "' does not fit in one message");
+    }
+  }
+  if (!payload.empty() && !coap_add_data(pdu, payload.size(), payload.data())) {
+    coap_delete_pdu(pdu);
+    return Fail(ErrorCode::kInvalidArgument,
+                "payload of " + std::to_string(payload.size()) +
+                    " octets does not fit in one CoAP message (block-wise transfer is not "
+                    "supported)");
+  }
+  size_t size = internal::WireSize(pdu);
+  s->token.assign(token, token + token_len);
+  s->response.reset();
+  s->failure.reset();
+  s->waiting = true;
+  s->mid = coap_send(s->session, pdu);  // takes ownership of pdu
+  if (s->mid == COAP_INVALID_MID) {
+    s->waiting = false;
+    if (s->failure) {
+      return Unexpected(*s->failure);
+    }
+    return Fail(ErrorCode::kUnavailable, "cannot send a CoAP request to " + s->peer);
+  }
+  s->sent += size;
+
+  auto deadline = Clock::now() + std::chrono::milliseconds(s->options.timeout_ms);
+  bool done = s->RunUntil(deadline, [s] { return !s->waiting; });
+  s->waiting = false;
+  if (!done) {
+    return Fail(ErrorCode::kUnavailable, "no CoAP response from " + s->peer + " within " +
+                                             std::to_string(s->options.timeout_ms) + " ms");
+  }
+  if (s->failure) {
+    return Unexpected(*s->failure);
+  }
+  return std::move(*s->response);
+}
+
+}  // namespace iotsec::net

@@ -1,0 +1,385 @@
+// Copyright iotsec authors.
+// CoAP server and client over real sockets on 127.0.0.1.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "iotsec/net/coap.h"
+
+namespace iotsec::net {
+namespace {
+
+// Starts a server with an "echo" handler that counts its calls.
+std::unique_ptr<CoapServer> StartEcho(std::atomic<int>& calls, CoapServerOptions o = {}) {
+  auto server = CoapServer::Start(
+      std::move(o), {{"echo", [&calls](ByteSpan p) {
+                        ++calls;
+                        return CoapResponse{CoapCode(2, 5), ToBytes(p)};
+                      }}});
+  EXPECT_TRUE(server.has_value()) << server.error().ToString();
+  return server.has_value() ? std::move(*server) : nullptr;
+}
+
+std::unique_ptr<CoapClient> ConnectTo(const CoapServer& server, CoapClientOptions o = {}) {
+  auto client = CoapClient::Connect("127.0.0.1", server.port(), std::move(o));
+  EXPECT_TRUE(client.has_value()) << client.error().ToString();
+  return client.has_value() ? std::move(*client) : nullptr;
+}
+
+Bytes Key(uint8_t seed) {
+  Bytes k(16);
+  for (size_t i = 0; i < k.size(); ++i) {
+    k[i] = static_cast<uint8_t>(seed + i * 7);
+  }
+  return k;
+}
+
+CoapServerOptions PskServerOptions() {
+  CoapServerOptions o;
+  o.psk_for = [](std::string_view identity) {
+    return identity == "device-1" ? Key(1) : Bytes{};
+  };
+  return o;
+}
+
+TEST(CoapTest, EchoOverPlainCoap) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls);
+  ASSERT_TRUE(server);
+  EXPECT_GT(server->port(), 0);
+  auto client = ConnectTo(*server);
+  ASSERT_TRUE(client);
+  auto r = client->Post("echo", AsBytes("hello coap"));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->code, CoapCode(2, 5));
+  EXPECT_EQ(r->payload, ToBytes(AsBytes("hello coap")));
+  auto empty = client->Post("echo", {});
+  ASSERT_TRUE(empty.has_value()) << empty.error().ToString();
+  EXPECT_EQ(empty->code, CoapCode(2, 5));
+  EXPECT_TRUE(empty->payload.empty());
+  EXPECT_EQ(calls.load(), 2);
+}
+
+TEST(CoapTest, MultiSegmentPathAndHandlerCodes) {
+  auto server = CoapServer::Start(
+      {}, {{"onboard/hello", [](ByteSpan) { return CoapResponse{CoapCode(2, 4), {1, 2}}; }},
+           {"bad/code", [](ByteSpan) { return CoapResponse{CoapCode(0, 1), {}}; }},
+           {"throws", [](ByteSpan) -> CoapResponse { throw std::runtime_error("boom"); }}});
+  ASSERT_TRUE(server.has_value()) << server.error().ToString();
+  auto client = ConnectTo(**server);
+  ASSERT_TRUE(client);
+  auto r = client->Post("onboard/hello", AsBytes("x"));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->code, CoapCode(2, 4));
+  EXPECT_EQ(r->payload, (Bytes{1, 2}));
+  // Only "onboard/hello" is registered, not its parent.
+  auto parent = client->Post("onboard", AsBytes("x"));
+  ASSERT_TRUE(parent.has_value()) << parent.error().ToString();
+  EXPECT_EQ(parent->code, CoapCode(4, 4));
+  // A handler returning a non-response code, or throwing, yields 5.00.
+  auto bad = client->Post("bad/code", AsBytes("x"));
+  ASSERT_TRUE(bad.has_value()) << bad.error().ToString();
+  EXPECT_EQ(bad->code, CoapCode(5, 0));
+  auto thrown = client->Post("throws", AsBytes("x"));
+  ASSERT_TRUE(thrown.has_value()) << thrown.error().ToString();
+  EXPECT_EQ(thrown->code, CoapCode(5, 0));
+}
+
+TEST(CoapTest, UnknownPathIsNotFound) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls);
+  ASSERT_TRUE(server);
+  auto client = ConnectTo(*server);
+  ASSERT_TRUE(client);
+  auto r = client->Post("nope", AsBytes("x"));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->code, CoapCode(4, 4));
+  EXPECT_EQ(calls.load(), 0);
+  EXPECT_EQ(server->requests(), 0u);
+}
+
+TEST(CoapTest, OversizeIsRequestEntityTooLarge) {
+  std::atomic<int> calls{0};
+  CoapServerOptions o;
+  o.max_payload = 1024;
+  auto server = StartEcho(calls, o);
+  ASSERT_TRUE(server);
+  auto client = ConnectTo(*server);
+  ASSERT_TRUE(client);
+  Bytes big(1025, 0xab);
+  auto r = client->Post("echo", big);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->code, CoapCode(4, 13));
+  EXPECT_EQ(calls.load(), 0);
+  Bytes limit(1024, 0xcd);
+  auto ok = client->Post("echo", limit);
+  ASSERT_TRUE(ok.has_value()) << ok.error().ToString();
+  EXPECT_EQ(ok->code, CoapCode(2, 5));
+  EXPECT_EQ(ok->payload, limit);
+  EXPECT_EQ(calls.load(), 1);
+  // A payload that cannot fit one datagram-sized message is refused by the client.
+  Bytes huge(4000, 1);
+  auto refused = client->Post("echo", huge);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument);
+}
+
+// EchoFromManyClients runs |clients| clients in as many threads against |server|, each posting
+// |requests| distinct echo requests, and checks every answer; returns how many were right.
+int EchoFromManyClients(const CoapServer& server, int clients, int requests,
+                        const CoapClientOptions& options) {
+  std::atomic<int> good{0};
+  std::vector<std::string> errors(clients);
+  std::vector<std::thread> threads;
+  const int port = server.port();
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back([i, port, requests, &options, &good, &errors] {
+      auto client = CoapClient::Connect("127.0.0.1", port, options);
+      if (!client) {
+        errors[i] = client.error().ToString();
+        return;
+      }
+      for (int j = 0; j < requests; ++j) {
+        std::string msg = "client " + std::to_string(i) + " request " + std::to_string(j);
+        auto r = (*client)->Post("echo", AsBytes(msg));
+        if (!r) {
+          errors[i] = r.error().ToString();
+          return;
+        }
+        if (r->code != CoapCode(2, 5) || r->payload != ToBytes(AsBytes(msg))) {
+          errors[i] = "wrong response to " + msg;
+          return;
+        }
+        ++good;
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  for (int i = 0; i < clients; ++i) {
+    EXPECT_EQ(errors[i], "") << "client " << i;
+  }
+  return good.load();
+}
+
+TEST(CoapTest, ManyClientsInParallel) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls);
+  ASSERT_TRUE(server);
+  constexpr int kClients = 64;
+  constexpr int kRequests = 20;
+  EXPECT_EQ(EchoFromManyClients(*server, kClients, kRequests, {}), kClients * kRequests);
+  // Each request ran the handler at least once (a lost ACK may cause a retransmission).
+  EXPECT_GE(calls.load(), kClients * kRequests);
+  EXPECT_GE(server->requests(), static_cast<uint64_t>(kClients * kRequests));
+}
+
+TEST(CoapTest, DtlsPskEcho) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls, PskServerOptions());
+  ASSERT_TRUE(server);
+  CoapClientOptions o;
+  o.psk_identity = "device-1";
+  o.psk = Key(1);
+  auto client = ConnectTo(*server, o);
+  ASSERT_TRUE(client);
+  auto r = client->Post("echo", AsBytes("secret hello"));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->code, CoapCode(2, 5));
+  EXPECT_EQ(r->payload, ToBytes(AsBytes("secret hello")));
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(client->bytes_sent(), server->bytes_in());
+  EXPECT_EQ(client->bytes_received(), server->bytes_out());
+}
+
+TEST(CoapTest, ManyDtlsClientsInParallel) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls, PskServerOptions());
+  ASSERT_TRUE(server);
+  CoapClientOptions o;
+  o.psk_identity = "device-1";
+  o.psk = Key(1);
+  EXPECT_EQ(EchoFromManyClients(*server, 16, 5, o), 16 * 5);
+}
+
+TEST(CoapTest, DtlsPlainClientGetsNoAnswer) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls, PskServerOptions());
+  ASSERT_TRUE(server);
+  CoapClientOptions o;
+  o.timeout_ms = 800;
+  auto client = ConnectTo(*server, o);  // plain UDP: no handshake to fail
+  ASSERT_TRUE(client);
+  auto r = client->Post("echo", AsBytes("x"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(calls.load(), 0);
+}
+
+// Returns the error of a DTLS connection plus one POST with |identity| and |key|.
+Error DtlsFailure(const CoapServer& server, std::string identity, Bytes key) {
+  CoapClientOptions o;
+  o.timeout_ms = 1500;
+  o.psk_identity = std::move(identity);
+  o.psk = std::move(key);
+  auto client = CoapClient::Connect("127.0.0.1", server.port(), o);
+  if (!client) {
+    return client.error();
+  }
+  auto r = (*client)->Post("echo", AsBytes("x"));
+  if (!r) {
+    return r.error();
+  }
+  return Error(ErrorCode::kInternal, "unexpectedly succeeded");
+}
+
+TEST(CoapTest, DtlsWrongKeyFails) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls, PskServerOptions());
+  ASSERT_TRUE(server);
+  Error e = DtlsFailure(*server, "device-1", Key(2));
+  // DTLS drops the records protected with the wrong key (RFC 6347 §4.1.2.7), so the handshake
+  // never completes: Connect times out.
+  EXPECT_EQ(e.code(), ErrorCode::kUnavailable) << e.ToString();
+  EXPECT_NE(e.message().find("wrong PSK"), std::string::npos) << e.ToString();
+  EXPECT_NE(e.message().find("DTLS"), std::string::npos) << e.ToString();
+  EXPECT_EQ(calls.load(), 0);
+  EXPECT_EQ(server->requests(), 0u);
+}
+
+TEST(CoapTest, DtlsUnknownIdentityFails) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls, PskServerOptions());
+  ASSERT_TRUE(server);
+  Error e = DtlsFailure(*server, "device-2", Key(1));
+  // The server refuses the handshake with an alert.
+  EXPECT_EQ(e.code(), ErrorCode::kUnauthenticated) << e.ToString();
+  EXPECT_NE(e.message().find("DTLS"), std::string::npos) << e.ToString();
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(CoapTest, ServerStopWhileClientsExist) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls);
+  ASSERT_TRUE(server);
+  CoapClientOptions o;
+  o.timeout_ms = 800;
+  auto client = ConnectTo(*server, o);
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(client->Post("echo", AsBytes("before")).has_value());
+  server.reset();
+  auto r = client->Post("echo", AsBytes("after"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnavailable) << r.error().ToString();
+  EXPECT_EQ(calls.load(), 1);
+  client.reset();
+}
+
+TEST(CoapTest, MalformedDatagramsDoNotDisturbTheServer) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls);
+  ASSERT_TRUE(server);
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(server->port()));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::vector<Bytes> junk = {
+      {},                                  // empty datagram
+      {0x40},                              // truncated header
+      {0x80, 0x02, 0x00, 0x01},            // version 2
+      {0x4f, 0x02, 0x00, 0x01},            // token length 15 (reserved)
+      {0x41, 0x02, 0x00, 0x01},            // token length 1 but no token
+      {0x40, 0x02, 0x00, 0x01, 0xbf},      // option length 15 (reserved)
+      {0x40, 0x02, 0x00, 0x01, 0xb4, 'e'}, // Uri-Path option longer than the datagram
+      {0x40, 0x02, 0x00, 0x01, 0xff},      // payload marker without payload
+  };
+  for (const Bytes& d : junk) {
+    ASSERT_EQ(sendto(fd, d.data(), d.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)),
+              static_cast<ssize_t>(d.size()));
+  }
+  close(fd);
+  auto client = ConnectTo(*server);
+  ASSERT_TRUE(client);
+  auto r = client->Post("echo", AsBytes("still alive"));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->payload, ToBytes(AsBytes("still alive")));
+  EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(CoapTest, ByteCountersAreConsistent) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls);
+  ASSERT_TRUE(server);
+  auto client = ConnectTo(*server);
+  ASSERT_TRUE(client);
+  EXPECT_EQ(client->bytes_sent(), 0u);
+  for (int i = 0; i < 5; ++i) {
+    Bytes payload(10 * i + 1, static_cast<uint8_t>(i));
+    ASSERT_TRUE(client->Post("echo", payload).has_value());
+  }
+  EXPECT_GT(client->bytes_sent(), 0u);
+  EXPECT_GT(client->bytes_received(), 0u);
+  EXPECT_EQ(client->bytes_sent(), server->bytes_in());
+  EXPECT_EQ(client->bytes_received(), server->bytes_out());
+  EXPECT_EQ(server->requests(), 5u);
+  // Payloads total 1+11+21+31+41 = 105 octets each way plus a payload marker each; headers,
+  // tokens and the Uri-Path option ("echo": 5 octets) come on top.
+  EXPECT_GE(client->bytes_sent(), 105u + 5 * (1 + 4 + 5));
+  EXPECT_GE(client->bytes_received(), 105u + 5 * (1 + 4));
+}
+
+TEST(CoapTest, InvalidArguments) {
+  auto handler = [](ByteSpan) { return CoapResponse{}; };
+  auto leading = CoapServer::Start({}, {{"/echo", handler}});
+  ASSERT_FALSE(leading.has_value());
+  EXPECT_EQ(leading.error().code(), ErrorCode::kInvalidArgument);
+  auto dup = CoapServer::Start({}, {{"a", handler}, {"a", handler}});
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_EQ(dup.error().code(), ErrorCode::kInvalidArgument);
+  auto empty_handler = CoapServer::Start({}, {{"a", nullptr}});
+  ASSERT_FALSE(empty_handler.has_value());
+  EXPECT_EQ(empty_handler.error().code(), ErrorCode::kInvalidArgument);
+  CoapServerOptions bad_port;
+  bad_port.port = 70000;
+  auto port = CoapServer::Start(bad_port, {{"a", handler}});
+  ASSERT_FALSE(port.has_value());
+  EXPECT_EQ(port.error().code(), ErrorCode::kInvalidArgument);
+
+  auto server = CoapServer::Start({}, {{"a", handler}});
+  ASSERT_TRUE(server.has_value()) << server.error().ToString();
+  CoapServerOptions same;
+  same.port = (*server)->port();
+  auto in_use = CoapServer::Start(same, {{"a", handler}});
+  ASSERT_FALSE(in_use.has_value());
+  EXPECT_EQ(in_use.error().code(), ErrorCode::kUnavailable);
+
+  auto client = ConnectTo(**server);
+  ASSERT_TRUE(client);
+  for (std::string_view path : {"", "a//b", "a/", "a?x=1"}) {
+    auto r = client->Post(path, AsBytes("x"));
+    ASSERT_FALSE(r.has_value()) << path;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << path;
+  }
+  auto no_port = CoapClient::Connect("127.0.0.1", 0, {});
+  ASSERT_FALSE(no_port.has_value());
+  EXPECT_EQ(no_port.error().code(), ErrorCode::kInvalidArgument);
+  CoapClientOptions id_only;
+  id_only.psk_identity = "device-1";
+  auto no_key = CoapClient::Connect("127.0.0.1", (*server)->port(), id_only);
+  ASSERT_FALSE(no_key.has_value());
+  EXPECT_EQ(no_key.error().code(), ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace iotsec::net
