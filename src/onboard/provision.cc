@@ -371,6 +371,8 @@ Result<Credentials> FinishProvision(const PendingProvision& pending, ByteSpan an
   if (!std::equal(nonce.begin(), nonce.end(), pending.nonce.begin())) {
     return Fail(ErrorCode::kUnauthenticated, "the answer is not for this request (nonce)");
   }
+  // Everything is parsed (strictly) before anything is believed.
+  IOTSEC_TRY(c, DecodeCredentials(pending.service.role, creds));
   // RFC 6507 §5.2.2: the service identity of the device's key period, under the KPAK the
   // device took from the ledger; an identity of another (expired) period does not verify.
   const std::string service_id =
@@ -380,7 +382,6 @@ Result<Credentials> FinishProvision(const PendingProvision& pending, ByteSpan an
     return Fail(ErrorCode::kUnauthenticated,
                 "the service's ECCSI signature does not verify for " + service_id);
   }
-  IOTSEC_TRY(c, DecodeCredentials(pending.service.role, creds));
   if (!(c.period == pending.period)) {
     return Fail(ErrorCode::kUnauthenticated, "credentials for key period " + c.period.ToString() +
                                                  ", not " + pending.period.ToString());

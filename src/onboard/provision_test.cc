@@ -6,9 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "iotsec/crypto/random.h"
 
@@ -80,7 +83,9 @@ class ProvisionTest : public ::testing::Test {
     o.kms = std::move(kms);
     o.onboarding_key = NewX25519();
     o.directory = &directory_;
-    o.issuance = &issuance_;
+    // Each organization keeps its own issuance log.
+    logs_.push_back(std::make_unique<MemoryIssuanceLog>());
+    o.issuance = logs_.back().get();
     auto s = ProvisioningService::Create(std::move(o));
     EXPECT_TRUE(s.has_value()) << s.error().ToString();
     return std::move(*s);
@@ -100,7 +105,7 @@ class ProvisionTest : public ::testing::Test {
   }
 
   Directory directory_;
-  MemoryIssuanceLog issuance_;
+  std::vector<std::unique_ptr<MemoryIssuanceLog>> logs_;
   std::shared_ptr<const kms::Kms> mno_kms_ = NewKms();
   std::shared_ptr<const kms::Kms> sp_kms_ = NewKms();
   std::unique_ptr<device::AttestationKey> ak_;
@@ -262,6 +267,25 @@ TEST_F(ProvisionTest, MalformedRequestsAreRefusedWithoutStateChange) {
   EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
   PendingProvision p = Start(*mno_, *ak_);
   EXPECT_TRUE(mno_->Handle(p.message).has_value());
+}
+
+// Writes the seed corpus of fuzz/onboard_answer.cc when IOTSEC_WRITE_ONBOARD_ANSWER_CORPUS
+// names a directory: the opened answer bodies (plaintext) of an MNO and an SP.
+TEST_F(ProvisionTest, AnswerBodiesForTheFuzzer) {
+  for (ProvisioningService* s : {mno_.get(), sp_.get()}) {
+    PendingProvision p = Start(*s, *ak_);
+    auto answer = s->Handle(p.message);
+    ASSERT_TRUE(answer.has_value());
+    auto body = OpenAnswer(*p.answer_key, *answer);
+    ASSERT_TRUE(body.has_value());
+    EXPECT_TRUE(FinishProvision(p, *answer).has_value());
+    if (const char* dir = std::getenv("IOTSEC_WRITE_ONBOARD_ANSWER_CORPUS")) {
+      const std::string name = s == mno_.get() ? "/answer_mno" : "/answer_sp";
+      std::ofstream(std::string(dir) + name, std::ios::binary)
+          .write(reinterpret_cast<const char*>(body->data()),
+                 static_cast<std::streamsize>(body->size()));
+    }
+  }
 }
 
 }  // namespace
