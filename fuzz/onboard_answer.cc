@@ -37,7 +37,9 @@ T Must(Result<T> r) {
 
 Setup* Make(ServiceRole role) {
   auto* s = new Setup{Must(device::GenerateSoftwareAttestationKey()),
-                      Must(crypto::X25519PrivateKey::Generate()), {}, std::nullopt};
+                      Must(crypto::X25519PrivateKey::Generate()),
+                      {},
+                      std::nullopt};
   auto kms = Must(kms::Kms::Initialize(crypto::SystemRng()));
   ServiceInfo info;
   info.role = role;

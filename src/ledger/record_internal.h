@@ -72,10 +72,8 @@ Status CheckP256Point(ByteSpan point, std::string_view what);
 // SAKKE code that uses it. kInvalidArgument otherwise.
 Status CheckSakkePoint(ByteSpan point, std::string_view what);
 
-// CheckKeyName returns Ok() if |name| is a ledger origin or checkpoint key name: 1..kMaxNameSize
-// printable ASCII characters other than space and '+' (C2SP signed-note key names);
-// kInvalidArgument naming |what| otherwise.
-Status CheckKeyName(std::string_view name, std::string_view what);
+// CheckKeyName is ledger::CheckKeyName (names.h).
+using ledger::CheckKeyName;
 
 }  // namespace iotsec::ledger::internal
 

@@ -12,7 +12,7 @@
 #include "iotsec/cose/cbor.h"
 #include "iotsec/crypto/ecdsa.h"
 #include "iotsec/crypto/random.h"
-#include "iotsec/ledger/record.h"
+#include "iotsec/ledger/names.h"
 
 namespace iotsec::onboard {
 
@@ -154,9 +154,7 @@ class SecretReader {
     IOTSEC_TRY(b, Take(n));
     return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
   }
-  Status End() const {
-    return pos_ == in_.size() ? Ok() : Malformed("trailing octets");
-  }
+  Status End() const { return pos_ == in_.size() ? Ok() : Malformed("trailing octets"); }
 
  private:
   Result<ByteSpan> Take(size_t n) {
@@ -225,8 +223,9 @@ Result<Credentials> DecodeCredentials(ServiceRole role, ByteSpan in) {
     period = p;
     IOTSEC_RETURN_IF_ERROR(r.Head(0, 5, "key 5"));
     IOTSEC_TRY(id, r.Text(2 * kPskIdentityOctets, "a 16-character PSK identity"));
-    if (!std::all_of(id.begin(), id.end(),
-                     [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'); })) {
+    if (!std::all_of(id.begin(), id.end(), [](char ch) {
+          return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+        })) {
       return Malformed("the PSK identity is not lowercase hex");
     }
     c.psk_identity = std::string(id);
@@ -337,9 +336,9 @@ Result<PendingProvision> StartProvision(std::string_view device_id,
   p.period = now;
   IOTSEC_RETURN_IF_ERROR(crypto::SystemRng().Fill(p.nonce));
   IOTSEC_TRY(ephemeral, crypto::X25519PrivateKey::Generate());
-  p.th_req = RequestTranscript(ephemeral.PublicKey(), ServiceIdentity(service.role,
-                                                                      service.org_id, now),
-                               device_id, p.nonce, tree_size);
+  p.th_req =
+      RequestTranscript(ephemeral.PublicKey(), ServiceIdentity(service.role, service.org_id, now),
+                        device_id, p.nonce, tree_size);
   RequestBody body;
   body.device_id = p.device_id;
   body.nonce = p.nonce;
@@ -399,9 +398,9 @@ Result<Credentials> FinishProvision(const PendingProvision& pending, ByteSpan an
 Status MemoryIssuanceLog::Claim(std::string_view device_id, const ibc::KeyPeriod& period) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!issued_.emplace(std::string(device_id), period.Index()).second) {
-    return Fail(ErrorCode::kAlreadyExists, std::string(device_id) +
-                                               " was already provisioned for key period " +
-                                               period.ToString());
+    return Fail(
+        ErrorCode::kAlreadyExists,
+        std::string(device_id) + " was already provisioned for key period " + period.ToString());
   }
   return Ok();
 }
@@ -463,9 +462,8 @@ Result<Bytes> ProvisioningService::Handle(ByteSpan request) {
                 body.device_id + " is not bound to " + options_.org_id + " on the ledger");
   }
   // The attestation key of the birth record signs TH_req (FIPS 186-4 ECDSA over SHA-256).
-  const crypto::Sha256Digest th_req = RequestTranscript(opened.ephemeral, identity_,
-                                                        body.device_id, body.nonce,
-                                                        body.tree_size);
+  const crypto::Sha256Digest th_req =
+      RequestTranscript(opened.ephemeral, identity_, body.device_id, body.nonce, body.tree_size);
   IOTSEC_TRY(ak, crypto::EcdsaP256PublicKey::FromUncompressed(facts.attestation_key));
   if (auto v = ak.Verify(th_req, body.signature); !v) {
     return Fail(ErrorCode::kUnauthenticated,
@@ -482,8 +480,7 @@ Result<Bytes> ProvisioningService::Handle(ByteSpan request) {
         crypto::SystemRng().Fill(std::span<uint8_t>(c.psk.data(), c.psk.size())));
     if (options_.role == ServiceRole::kMno) {
       const std::string id = DeviceIdentity(options_.period, body.device_id);
-      IOTSEC_TRY(key, options_.kms->IssueEccsi(AsBytes(id), options_.period,
-                                                crypto::SystemRng()));
+      IOTSEC_TRY(key, options_.kms->IssueEccsi(AsBytes(id), options_.period, crypto::SystemRng()));
       c.ssk = std::move(key.ssk);
       c.pvt = key.pvt;
     } else {

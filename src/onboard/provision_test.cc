@@ -124,8 +124,8 @@ TEST_F(ProvisionTest, MnoIssuesAnX1365KeyPairAndANetworkCredential) {
   EXPECT_TRUE(c->psk_identity.empty());
   // The device can now sign as "2026-11|urn:dev:acme:SN-0001", verifiable under the MNO's KPAK.
   const std::string id = "2026-11|" + kDevice;
-  auto signer = ibc::EccsiSigner::Create(mno_kms_->public_params().kpak, AsBytes(id), c->ssk,
-                                         c->pvt);
+  auto signer =
+      ibc::EccsiSigner::Create(mno_kms_->public_params().kpak, AsBytes(id), c->ssk, c->pvt);
   ASSERT_TRUE(signer.has_value()) << signer.error().ToString();
   auto sig = signer->Sign(AsBytes(std::string("first reading")), crypto::SystemRng());
   ASSERT_TRUE(sig.has_value());
@@ -173,8 +173,8 @@ TEST_F(ProvisionTest, CloneWithoutTheAttestationKeyIsRefusedAndConsumesNothing) 
 
 TEST_F(ProvisionTest, ServicesTheOwnerDidNotChooseRefuse) {
   auto other_mno = Service(ServiceRole::kMno, "mno2", NewKms(), kNow);
-  ExpectRefused(other_mno->Handle(Start(*other_mno, *ak_).message),
-                ErrorCode::kPermissionDenied, "not bound to mno2");
+  ExpectRefused(other_mno->Handle(Start(*other_mno, *ak_).message), ErrorCode::kPermissionDenied,
+                "not bound to mno2");
   auto other_sp = Service(ServiceRole::kSp, "sp2", NewKms(), kNow);
   ExpectRefused(other_sp->Handle(Start(*other_sp, *ak_).message), ErrorCode::kPermissionDenied,
                 "not bound to sp2");
@@ -184,8 +184,7 @@ TEST_F(ProvisionTest, RevokedAndUnknownDevicesAreRefused) {
   DeviceFacts f = *directory_.Lookup(kDevice);
   f.revoked = true;
   directory_.Put(kDevice, f);
-  ExpectRefused(mno_->Handle(Start(*mno_, *ak_).message), ErrorCode::kPermissionDenied,
-                "revoked");
+  ExpectRefused(mno_->Handle(Start(*mno_, *ak_).message), ErrorCode::kPermissionDenied, "revoked");
   ExpectRefused(mno_->Handle(Start(*mno_, *ak_, "urn:dev:acme:SN-9999").message),
                 ErrorCode::kNotFound, "never born");
 }

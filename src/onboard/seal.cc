@@ -106,15 +106,14 @@ Status CheckSize(ByteSpan message) {
 }
 
 // Opened turns a decryption failure into kUnauthenticated for a message that parsed.
-Result<crypto::SecretBytes> Decrypt(ByteSpan message, const cose::Encrypt0Key& key,
-                                    ByteSpan aad) {
+Result<crypto::SecretBytes> Decrypt(ByteSpan message, const cose::Encrypt0Key& key, ByteSpan aad) {
   auto d = cose::DecryptEncrypt0(message, key, aad);
   if (!d) {
     if (d.error().code() == ErrorCode::kInvalidArgument) {
       return Malformed(d.error().message());
     }
-    return Fail(ErrorCode::kUnauthenticated, "sealed message does not open: " +
-                                                 d.error().message());
+    return Fail(ErrorCode::kUnauthenticated,
+                "sealed message does not open: " + d.error().message());
   }
   return std::move(d->plaintext);
 }
@@ -140,8 +139,8 @@ Result<SealedRequest> SealRequest(const X25519Public& receiver, std::string_view
   headers.SetUnprotected(kEphemeralKeyLabel, EphemeralKey(e_pub));
   // The kid is protected, so that no one on the way can change it unnoticed.
   headers.SetProtected(4, cbor::Value::ByteString(AsBytes(receiver_id)));
-  IOTSEC_TRY(message, cose::Encrypt0(keys.request, body, Aad(context), headers,
-                                     cose::Tagging::kUntagged));
+  IOTSEC_TRY(message,
+             cose::Encrypt0(keys.request, body, Aad(context), headers, cose::Tagging::kUntagged));
   IOTSEC_RETURN_IF_ERROR(CheckSize(message));
   return SealedRequest{std::move(message), SealAccess::Make(std::move(keys.answer))};
 }

@@ -154,8 +154,8 @@ TEST(SealTest, MalformedEphemeralKeysAreRefused) {
   for (const Case& c : cases) {
     auto r = OpenRequest(receiver, "provision", HandMade(c.key));
     ASSERT_FALSE(r.has_value()) << c.name;
-    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << c.name << ": "
-                                                             << r.error().ToString();
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument)
+        << c.name << ": " << r.error().ToString();
   }
   cbor::Value extra = Okp(1, 4, x);
   (void)extra.Set(cbor::Value::Int(2), cbor::Value::ByteString(x));
@@ -175,9 +175,10 @@ TEST(SealTest, SizesAndArgumentsAreBounded) {
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(SealRequest(receiver.PublicKey(), "mno1", "", AsBytes(kBody)).error().code(),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(
-      SealRequest(receiver.PublicKey(), "mno1", "provision", Bytes(kMaxSealedSize, 1)).error().code(),
-      ErrorCode::kInvalidArgument);
+  EXPECT_EQ(SealRequest(receiver.PublicKey(), "mno1", "provision", Bytes(kMaxSealedSize, 1))
+                .error()
+                .code(),
+            ErrorCode::kInvalidArgument);
   EXPECT_EQ(OpenRequest(receiver, "provision", Bytes(kMaxSealedSize + 1, 0x84)).error().code(),
             ErrorCode::kInvalidArgument);
   // The framing costs a fixed, small number of octets (the budget of §1 counts them).

@@ -10,9 +10,8 @@
 // too) adds the line "INDEX LEAFHASHHEX" to ACKFILE, written only after the node answered that
 // the record is durable: `ledger fsck --expect ACKFILE` later checks every one of them.
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <httplib.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -192,8 +191,8 @@ Result<Outcome> Load(const LoadArgs& a) {
               {"records_per_s", acked / seconds}};
   char line[256];
   std::snprintf(line, sizeof line, "%llu of %llu records acknowledged in %.2f s (%.0f/s)",
-                static_cast<unsigned long long>(acked),
-                static_cast<unsigned long long>(a.records), seconds, acked / seconds);
+                static_cast<unsigned long long>(acked), static_cast<unsigned long long>(a.records),
+                seconds, acked / seconds);
   out.line = line;
   if (!failure.empty()) {
     out.exit = kExitCheckFailed;
@@ -217,7 +216,8 @@ void AddLedgerLoadCommands(CLI::App* ledger, std::vector<Command>& out) {
   load->add_option("--concurrency", args->concurrency,
                    "parallel workers (connections), each a manufacturer of its own")
       ->default_val(8);
-  load->add_option("--ack-log", args->ack_log, "append \"INDEX LEAFHASHHEX\" per acknowledged record");
+  load->add_option("--ack-log", args->ack_log,
+                   "append \"INDEX LEAFHASHHEX\" per acknowledged record");
   load->add_option("--key", args->key,
                    "the admitter's 32-octet Ed25519 seed file (e.g. DIR/node.key)")
       ->envname(kKeyEnv);
@@ -233,8 +233,10 @@ void AddLedgerLoadCommands(CLI::App* ledger, std::vector<Command>& out) {
       "Measure a ledger node in this process (temporary data directory): signed appends, "
       "batched births, inclusion proofs, device-state lookups, restart and memory, with this "
       "machine's fsync and Ed25519 verification rates; progress on stderr");
-  bench->add_option("--records", *records, "devices in the ledger: half born one per signed "
-                                           "record, half in batches of 1000")
+  bench
+      ->add_option("--records", *records,
+                   "devices in the ledger: half born one per signed "
+                   "record, half in batches of 1000")
       ->default_val(1000000);
   out.push_back({bench, [records] { return RunLedgerBench(*records, true); }});
 }

@@ -25,6 +25,7 @@
 #include "iotsec/ibc/eccsi.h"
 #include "iotsec/ibc/identity.h"
 #include "iotsec/ibc/sakke.h"
+#include "iotsec/ledger/names.h"
 
 namespace iotsec::ledger {
 
@@ -33,12 +34,8 @@ inline constexpr size_t kMaxBatchDevices = 100'000;
 // kMaxRecordSize bounds the encoded size of one record (the whole COSE_Sign1): 2^24 - 1, the
 // most that the uint24 length of an entry bundle (doc/api.md) can carry.
 inline constexpr size_t kMaxRecordSize = (size_t{1} << 24) - 1;
-// kMaxOrgIdSize bounds an organization id; kMaxNameSize an organization name or the ledger
-// origin; kMaxSerialSize a device serial number; kMaxModelSize a device model; kMaxSps the
-// service providers of one binding; kMaxUriSize the URI of an IBC identity.
-inline constexpr size_t kMaxOrgIdSize = 64;
-inline constexpr size_t kMaxNameSize = 256;
-inline constexpr size_t kMaxSerialSize = 64;
+// kMaxModelSize bounds a device model; kMaxSps the service providers of one binding;
+// kMaxUriSize the URI of an IBC identity. The bounds of names are in names.h.
 inline constexpr size_t kMaxModelSize = 64;
 inline constexpr size_t kMaxSps = 16;
 inline constexpr size_t kMaxUriSize = 256;
@@ -95,28 +92,6 @@ class RoleSet {
   uint8_t bits_ = 0;
 };
 
-// CheckOrigin returns Ok() if |origin| is a valid ledger origin name (as in a C2SP checkpoint):
-// 1..kMaxNameSize printable ASCII characters other than space and '+'; kInvalidArgument
-// otherwise.
-Status CheckOrigin(std::string_view origin);
-
-// CheckOrgId returns Ok() if |id| is a valid organization id: 1..kMaxOrgIdSize characters of
-// [a-z0-9.-], starting with a letter or digit. kInvalidArgument saying what is wrong otherwise.
-Status CheckOrgId(std::string_view id);
-
-// DeviceIdParts are the components of a device id "urn:dev:<manufacturer>:<serial>".
-struct DeviceIdParts {
-  std::string_view manufacturer;  // an organization id
-  std::string_view serial;        // 1..kMaxSerialSize characters of [A-Za-z0-9._-]
-};
-
-// ParseDeviceId splits |id| (views into |id|). kInvalidArgument if |id| does not have exactly
-// the form urn:dev:<org id>:<serial>.
-Result<DeviceIdParts> ParseDeviceId(std::string_view id);
-
-// MakeDeviceId returns "urn:dev:<manufacturer>:<serial>"; kInvalidArgument if a part is
-// invalid.
-Result<std::string> MakeDeviceId(std::string_view manufacturer, std::string_view serial);
 
 // CheckIdentity returns Ok() if |identity| is an IBC identity with a key period,
 // "<YYYY-MM>|<uri>" (ARCHITECTURE.md §5), with a URI of 1..kMaxUriSize printable ASCII

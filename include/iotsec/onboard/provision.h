@@ -62,10 +62,10 @@ struct ServiceInfo {
 // (a DTLS pre-shared key) and its PSK identity.
 struct Credentials {
   ibc::KeyPeriod period;
-  crypto::SecretBytes psk;      // network credential (MNO) or service credential (SP)
-  std::string psk_identity;     // SP: the PSK identity to present over DTLS; MNO: empty
-  crypto::SecretBytes ssk;      // MNO: ECCSI SSK of the device identity; SP: empty
-  ibc::EccsiPoint pvt{};        // MNO: its PVT
+  crypto::SecretBytes psk;   // network credential (MNO) or service credential (SP)
+  std::string psk_identity;  // SP: the PSK identity to present over DTLS; MNO: empty
+  crypto::SecretBytes ssk;   // MNO: ECCSI SSK of the device identity; SP: empty
+  ibc::EccsiPoint pvt{};     // MNO: its PVT
 };
 
 // PendingProvision is a request on its way: what the device needs to check the answer.
