@@ -318,6 +318,14 @@ Result<ledger::OrgView> LedgerNode::Org(std::string_view org_id) {
   return impl_->state->LookupOrg(org_id);
 }
 
+Result<ledger::DeviceView> LedgerNode::Device(std::string_view device_id) {
+  if (auto parts = ledger::ParseDeviceId(device_id); !parts) {
+    return Unexpected(parts.error());
+  }
+  std::shared_lock<std::shared_mutex> lock(impl_->state_mu);
+  return impl_->state->Lookup(device_id);
+}
+
 Result<DeviceProof> LedgerNode::DeviceState(std::string_view device_id) {
   if (auto parts = ledger::ParseDeviceId(device_id); !parts) {
     return Unexpected(parts.error());

@@ -117,6 +117,11 @@ class LedgerNode {
   // the sequence number its next record must exceed. kNotFound if it was never admitted.
   Result<ledger::OrgView> Org(std::string_view org_id);
 
+  // Device returns what the ledger knows about |device_id| now, without proofs (what a
+  // provisioning service checks in its own view). kNotFound for a device never born,
+  // kInvalidArgument for a malformed id.
+  Result<ledger::DeviceView> Device(std::string_view device_id);
+
   // LatestCheckpoint returns the latest signed checkpoint (there always is one after Open).
   Result<ledger::StoredCheckpoint> LatestCheckpoint();
 
