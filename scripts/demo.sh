@@ -73,11 +73,18 @@ expect 0 "$IOTSEC" ibc decapsulate --key "$work/device.key" --kms-pub "$work/mno
   --in "$work/ssv.enc" --ssv-out "$work/ssv.received" &&
   cmp -s "$work/ssv.sent" "$work/ssv.received" && ok || bad "ibc decapsulate"
 
+# flip_bit FILE OFFSET MASK: XORs the octet at OFFSET with MASK, so the file always changes.
+flip_bit() {
+  local octet
+  octet=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+  printf "\\$(printf '%03o' $((octet ^ $3)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
 echo
 echo "Attacks and misuse, each must be refused:"
 step "7. a tampered signature"
 cp "$work/msg.sig" "$work/bad.sig"
-printf '\x01' | dd of="$work/bad.sig" bs=1 seek=40 conv=notrunc status=none
+flip_bit "$work/bad.sig" 40 1
 expect 1 "$IOTSEC" ibc verify --kms-pub "$work/mno-kms/kms.pub" --id "$mno" \
   --in "$work/msg" --sig "$work/bad.sig" && refused || bad "tampered signature accepted"
 
@@ -93,7 +100,7 @@ expect 1 "$IOTSEC" ibc verify --kms-pub "$work/mno-kms/kms.pub" \
 
 step "10. tampered encapsulated data"
 cp "$work/ssv.enc" "$work/bad.enc"
-printf '\x80' | dd of="$work/bad.enc" bs=1 seek=270 conv=notrunc status=none
+flip_bit "$work/bad.enc" 270 128
 expect 1 "$IOTSEC" ibc decapsulate --key "$work/device.key" \
   --kms-pub "$work/mno-kms/kms.pub" --in "$work/bad.enc" --ssv-out "$work/bad.ssv" &&
   [ ! -e "$work/bad.ssv" ] && refused || bad "tampered encapsulation accepted"
