@@ -21,25 +21,18 @@ namespace {
 using testing::TempDir;
 using testing::Writer;
 
-class HttpApiTest : public ::testing::Test {
+class HttpApiTest : public testing::ServedNodeTest {
  protected:
   void SetUp() override {
-    auto node = LedgerNode::Open(dir_.path());
-    ASSERT_TRUE(node.has_value()) << node.error().ToString();
-    node_ = std::move(*node);
-    HttpServerOptions o;
-    o.port = 0;
-    auto server = HttpServer::Start(*node_, o);
-    ASSERT_TRUE(server.has_value()) << server.error().ToString();
-    server_ = std::move(*server);
-    ASSERT_GT(server_->port(), 0);
+    ServedNodeTest::SetUp();
+    if (HasFatalFailure()) {
+      return;
+    }
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    writer_ = std::make_unique<Writer>(dir_.path(), node_->origin());
   }
   void TearDown() override {
     client_.reset();
-    server_.reset();
-    node_.reset();
+    ServedNodeTest::TearDown();
   }
 
   httplib::Result Post(const Bytes& body) {
@@ -58,11 +51,7 @@ class HttpApiTest : public ::testing::Test {
     EXPECT_TRUE(j.contains("message")) << r->body;
   }
 
-  TempDir dir_;
-  std::unique_ptr<LedgerNode> node_;
-  std::unique_ptr<HttpServer> server_;
   std::unique_ptr<httplib::Client> client_;
-  std::unique_ptr<Writer> writer_;
 };
 
 TEST_F(HttpApiTest, SubmitThenReadEverythingBack) {

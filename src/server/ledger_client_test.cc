@@ -39,33 +39,23 @@ TEST(LedgerClientUrlTest, AcceptsOnlyHttpHostPort) {
   }
 }
 
-class LedgerClientTest : public ::testing::Test {
+class LedgerClientTest : public testing::ServedNodeTest {
  protected:
   void SetUp() override {
-    auto node = LedgerNode::Open(dir_.path());
-    ASSERT_TRUE(node.has_value()) << node.error().ToString();
-    node_ = std::move(*node);
-    HttpServerOptions o;
-    o.port = 0;
-    auto server = HttpServer::Start(*node_, o);
-    ASSERT_TRUE(server.has_value()) << server.error().ToString();
-    server_ = std::move(*server);
+    ServedNodeTest::SetUp();
+    if (HasFatalFailure()) {
+      return;
+    }
     auto client = LedgerClient::Create("http://127.0.0.1:" + std::to_string(server_->port()));
     ASSERT_TRUE(client.has_value()) << client.error().ToString();
     client_ = std::make_unique<LedgerClient>(std::move(*client));
-    writer_ = std::make_unique<Writer>(dir_.path(), node_->origin());
   }
   void TearDown() override {
     client_.reset();
-    server_.reset();
-    node_.reset();
+    ServedNodeTest::TearDown();
   }
 
-  TempDir dir_;
-  std::unique_ptr<LedgerNode> node_;
-  std::unique_ptr<HttpServer> server_;
   std::unique_ptr<LedgerClient> client_;
-  std::unique_ptr<Writer> writer_;
 };
 
 TEST_F(LedgerClientTest, ReadsTheCheckpointAndOrigin) {

@@ -15,6 +15,7 @@
 #include "../ledger/record_test_util.h"
 #include "iotsec/common/file.h"
 #include "iotsec/crypto/secret_bytes.h"
+#include "iotsec/server/http_api.h"
 #include "iotsec/server/ledger_node.h"
 
 namespace iotsec::server::testing {
@@ -88,6 +89,33 @@ class Writer {
   std::string origin_;
   std::map<std::string, ledger::OrgSigner> signers_;
   std::map<std::string, uint64_t> seq_;
+};
+
+// ServedNodeTest opens a ledger node in a fresh directory and serves its HTTP API on an
+// ephemeral loopback port; a test fixture derives from it and adds its client.
+class ServedNodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto node = LedgerNode::Open(dir_.path());
+    ASSERT_TRUE(node.has_value()) << node.error().ToString();
+    node_ = std::move(*node);
+    HttpServerOptions o;
+    o.port = 0;
+    auto server = HttpServer::Start(*node_, o);
+    ASSERT_TRUE(server.has_value()) << server.error().ToString();
+    server_ = std::move(*server);
+    ASSERT_GT(server_->port(), 0);
+    writer_ = std::make_unique<Writer>(dir_.path(), node_->origin());
+  }
+  void TearDown() override {
+    server_.reset();
+    node_.reset();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<LedgerNode> node_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<Writer> writer_;
 };
 
 }  // namespace iotsec::server::testing
