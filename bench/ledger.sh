@@ -10,6 +10,7 @@
 # The goals are those of the ledger's issue; IOTSEC_BENCH_STRICT=1 makes a missed goal exit 1.
 # The raw JSON goes to BUILD_DIR/bench/results/ledger.json and ledger-load.json.
 set -euo pipefail
+. "$(dirname "$0")/../scripts/lib.sh"
 
 build="${1:?usage: bench/ledger.sh BUILD_DIR}"
 records="${IOTSEC_LEDGER_BENCH_RECORDS:-1000000}"
@@ -24,17 +25,10 @@ echo "bench/ledger.sh: ledger bench --records $records" >&2
 "$iotsec" --json ledger bench --records "$records" >"$out/ledger.json"
 
 work="$(mktemp -d)"
-serve_pid=""
-trap '[ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-"$iotsec" serve --data "$work/node" --listen 127.0.0.1:0 >"$work/serve.out" 2>&1 &
-serve_pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url="$(sed -n 's|.* listening on \(http://[^ ]*\)$|\1|p' "$work/serve.out")"
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "bench/ledger.sh: the node did not start" >&2; exit 2; }
+trap 'stop_serve; rm -rf "$work"' EXIT
+start_serve "$iotsec" "$work/node" "$work/serve.out" ||
+  { echo "bench/ledger.sh: the node did not start" >&2; exit 2; }
+url=$SERVE_URL
 echo "bench/ledger.sh: ledger load --records $load_records --concurrency 64 over HTTP" >&2
 "$iotsec" --json ledger load --server "$url" --records "$load_records" --concurrency 64 \
   --key "$work/node/node.key" >"$out/ledger-load.json" 2>/dev/null

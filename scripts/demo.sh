@@ -9,6 +9,7 @@
 # refused.
 # Exits 0 only if every step held.
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 
 IOTSEC=${1:-build/tools/iotsec/iotsec}
 if [ ! -x "$IOTSEC" ]; then
@@ -73,13 +74,6 @@ expect 0 "$IOTSEC" ibc decapsulate --key "$work/device.key" --kms-pub "$work/mno
   --in "$work/ssv.enc" --ssv-out "$work/ssv.received" &&
   cmp -s "$work/ssv.sent" "$work/ssv.received" && ok || bad "ibc decapsulate"
 
-# flip_bit FILE OFFSET MASK: XORs the octet at OFFSET with MASK, so the file always changes.
-flip_bit() {
-  local octet
-  octet=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-  printf "\\$(printf '%03o' $((octet ^ $3)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
-
 echo
 echo "Attacks and misuse, each must be refused:"
 step "7. a tampered signature"
@@ -132,21 +126,16 @@ echo "The identity ledger (X.ztd-iot): organizations write signed records; a dev
 echo "own state with inclusion proofs against the ledger's checkpoint key alone."
 lw="$work/ledger"
 mkdir -p "$lw"
-"$IOTSEC" serve --data "$lw/node" --listen 127.0.0.1:0 >"$lw/serve.out" 2>"$lw/serve.err" &
-serve_pid=$!
-trap 'kill -TERM "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do
-  grep -q '^checkpoint verifier key: ' "$lw/serve.out" 2>/dev/null && break
-  sleep 0.1
-done
-url=$(sed -n '1s/.* listening on \(http:\/\/[^ ]*\)$/\1/p' "$lw/serve.out")
-anchor=$(sed -n 's/^checkpoint verifier key: //p' "$lw/serve.out")
+trap 'stop_serve; rm -rf "$work"' EXIT
+start_serve "$IOTSEC" "$lw/node" "$lw/serve.out"
+url=$SERVE_URL
+anchor=$SERVE_ANCHOR
 # as ORG: the signer options of the writing commands (ORG's key is $lw/ORG.key).
 as() { echo --server "$url" --as "$1" --key "$lw/$1.key"; }
 
 step "14. a ledger node starts (its checkpoint key: the devices' anchor)"
 [ -n "$url" ] && [ -n "$anchor" ] && cp "$lw/node/node.key" "$lw/node.key" && ok ||
-  bad "serve did not start: $(head -c 300 "$lw/serve.err")"
+  bad "serve did not start: $(head -c 300 "$lw/serve.out")"
 
 step "15. the root admits a manufacturer, an owner, an MNO and an SP"
 admitted=0
@@ -188,8 +177,7 @@ step "21. the manufacturer sells a device it no longer owns (double transfer)"
 expect 1 "$IOTSEC" ledger transfer $(as acme-sensors) --device "$d1" --to city-water &&
   refused || bad "double transfer accepted"
 
-kill -TERM "$serve_pid" 2>/dev/null
-wait "$serve_pid" 2>/dev/null
+stop_serve
 
 echo
 if [ "$failures" -eq 0 ]; then

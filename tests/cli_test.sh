@@ -3,6 +3,7 @@
 # line on stderr, no partial output, file modes, raw file sizes, --json, --id/--id-hex.
 # Usage: tests/cli_test.sh PATH/TO/iotsec
 set -uo pipefail
+. "$(dirname "$0")/../scripts/lib.sh"
 IOTSEC=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/iotsec-cli-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -42,12 +43,6 @@ assert() {
   fi
 }
 mode() { stat -c %a "$1"; }
-# flip_bit FILE OFFSET MASK: XORs the octet at OFFSET with MASK, so the file always changes.
-flip_bit() {
-  local octet
-  octet=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-  printf "\\$(printf '%03o' $((octet ^ $3)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
 size() { stat -c %s "$1"; }
 
 check "help" 0 "$IOTSEC" --help
@@ -155,22 +150,10 @@ check "verify-consistency size1 > size2" 2 "$IOTSEC" ledger verify-consistency -
 # keygen, admit, birth, transfer, bind, revoke and a device verifying its own state.
 lw="$work/ledger"
 mkdir -p "$lw"
-"$IOTSEC" serve --data "$lw/node" --listen 127.0.0.1:0 >"$lw/serve.out" 2>"$lw/serve.err" &
-serve_pid=$!
-stop_serve() {
-  if [ -n "${serve_pid:-}" ]; then
-    kill -TERM "$serve_pid" 2>/dev/null
-    wait "$serve_pid" 2>/dev/null
-    serve_pid=
-  fi
-}
 trap 'stop_serve; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do
-  grep -q '^checkpoint verifier key: ' "$lw/serve.out" 2>/dev/null && break
-  sleep 0.1
-done
-url=$(sed -n '1s/.* listening on \(http:\/\/127\.0\.0\.1:[0-9]*\)$/\1/p' "$lw/serve.out")
-anchor=$(sed -n 's/^checkpoint verifier key: //p' "$lw/serve.out")
+start_serve "$IOTSEC" "$lw/node" "$lw/serve.out"
+url=$SERVE_URL
+anchor=$SERVE_ANCHOR
 assert "serve prints its URL" [ -n "$url" ]
 assert "serve prints its verifier key" [ -n "$anchor" ]
 nodekey="$lw/node/node.key"
@@ -309,7 +292,7 @@ check "ledger load without a node" 2 "$IOTSEC" ledger load --server "$url" --rec
 
 # serve --json: one object when listening, one when stopped.
 "$IOTSEC" --json serve --data "$lw/node2" --listen 127.0.0.1:0 >"$lw/serve2.out" 2>&1 &
-serve_pid=$!
+SERVE_PID=$!
 for _ in $(seq 1 100); do
   grep -q '"event":"listening"' "$lw/serve2.out" 2>/dev/null && break
   sleep 0.1

@@ -6,6 +6,7 @@
 # same holds after a second kill in a second round.
 # Usage: ledger_crash_test.sh PATH/TO/iotsec
 set -u
+. "$(dirname "$0")/../scripts/lib.sh"
 IOTSEC=${1:?usage: ledger_crash_test.sh PATH/TO/iotsec}
 WORK=$(mktemp -d)
 SERVE_PID=""
@@ -28,17 +29,8 @@ fail() {
 
 # start_node: runs `iotsec serve` on an ephemeral port and sets SERVE_PID and URL.
 start_node() {
-  "$IOTSEC" serve --data "$WORK/data" --listen 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
-  SERVE_PID=$!
-  local port=""
-  for _ in $(seq 1 200); do
-    port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$WORK/serve.out")
-    [ -n "$port" ] && break
-    kill -0 "$SERVE_PID" 2>/dev/null || fail "the node did not start"
-    sleep 0.05
-  done
-  [ -n "$port" ] || fail "the node did not print its address"
-  URL="http://127.0.0.1:$port"
+  start_serve "$IOTSEC" "$WORK/data" "$WORK/serve.out" || fail "the node did not start"
+  URL=$SERVE_URL
 }
 
 # crash_during_load ROUND: starts a long load, waits for MIN acknowledgements, kills the node.
@@ -97,8 +89,6 @@ start_node
 "$IOTSEC" --json ledger load --server "$URL" --records 10 --ack-log "$WORK/acks" \
   --key "$WORK/data/node.key" >"$WORK/load3.out" 2>"$WORK/load3.err" || fail "load after restart"
 grep -q '"acknowledged":10' "$WORK/load3.out" || fail "load after restart: $(cat "$WORK/load3.out")"
-kill -TERM "$SERVE_PID"
-wait "$SERVE_PID" || fail "the node did not stop cleanly"
-SERVE_PID=""
+stop_serve || fail "the node did not stop cleanly"
 check_ledger 3
 echo "PASS ledger crash test"
