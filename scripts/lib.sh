@@ -3,7 +3,7 @@
 # start_serve IOTSEC DATA_DIR LOG: starts `IOTSEC serve --data DATA_DIR` on an ephemeral
 # loopback port with its output in LOG and waits until it listens. Sets SERVE_PID, SERVE_URL
 # (http://127.0.0.1:PORT) and SERVE_ANCHOR (its checkpoint verifier key). Returns 1 if the node
-# exits or has not started after 10 s.
+# exits (its status is then appended to LOG) or has not started after 10 s.
 start_serve() {
   "$1" serve --data "$2" --listen 127.0.0.1:0 >"$3" 2>&1 &
   SERVE_PID=$!
@@ -17,7 +17,12 @@ start_serve() {
       [ -n "$SERVE_URL" ]
       return
     fi
-    kill -0 "$SERVE_PID" 2>/dev/null || return 1
+    if ! kill -0 "$SERVE_PID" 2>/dev/null; then
+      wait "$SERVE_PID"
+      echo "start_serve: the node exited with status $? before it listened" >>"$3"
+      SERVE_PID=""
+      return 1
+    fi
     sleep 0.05
   done
   return 1
