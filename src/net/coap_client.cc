@@ -41,12 +41,14 @@ struct CoapClient::Impl {
   Bytes psk_identity;  // kept alive for the session's setup
   uint64_t sent = 0;
   uint64_t received = 0;
+  uint64_t exchanges = 0;
 
   // State of the one outstanding request.
   bool waiting = false;
   Bytes token;
   coap_mid_t mid = COAP_INVALID_MID;
   std::optional<CoapResponse> response;
+  Bytes body;  // the blocks of the response received so far
   std::optional<Error> failure;
   // Set once the DTLS session has failed or closed.
   std::optional<Error> session_error;
@@ -65,7 +67,25 @@ struct CoapClient::Impl {
     return static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
   }
 
-  static coap_response_t OnResponse(coap_session_t* session, const coap_pdu_t* /*sent*/,
+  // IsOwnRequest reports whether |pdu| carries the token of the request Post sent (rather than
+  // one of libcoap's requests for a later block).
+  bool IsOwnRequest(const coap_pdu_t* pdu) const {
+    coap_bin_const_t t = coap_pdu_get_token(pdu);
+    return t.length == token.size() &&
+           (t.length == 0 || std::memcmp(t.s, token.data(), t.length) == 0);
+  }
+
+  // FailRequest ends the outstanding request with |error|.
+  void FailRequest(Error error) {
+    failure = std::move(error);
+    waiting = false;
+    body.clear();
+  }
+
+  // OnResponse takes each response message. With libcoap in block mode, a block-wise response
+  // (RFC 7959 Block2) reaches it once per block, in order, with the request's own token and
+  // |sent| being the request that asked for that block (libcoap sends those itself, §2.4).
+  static coap_response_t OnResponse(coap_session_t* session, const coap_pdu_t* sent,
                                     const coap_pdu_t* received, const coap_mid_t /*mid*/) {
     Impl* self = From(session);
     coap_bin_const_t tok = coap_pdu_get_token(received);
@@ -75,14 +95,61 @@ struct CoapClient::Impl {
         (tok.length > 0 && std::memcmp(tok.s, self->token.data(), tok.length) != 0)) {
       return COAP_RESPONSE_FAIL;
     }
+    ++self->exchanges;
+    size_t size = internal::WireSize(received);
+    coap_block_t block{};
+    bool blockwise = coap_get_block(received, COAP_OPTION_BLOCK2, &block) != 0;
+    if (blockwise && block.num > 0 && sent != nullptr && !self->IsOwnRequest(sent)) {
+      // A later block: libcoap sent the request for it (counted here, once: retransmissions
+      // reuse the message), with a token of its own, which the response carried on the wire
+      // (RFC 7252 §5.3.2) before libcoap put the application's token back into it.
+      self->sent += internal::WireSize(sent);
+      size = size - tok.length + coap_pdu_get_token(sent).length;
+    }
+    self->received += size;
     size_t len = 0;
+    size_t offset = 0;
+    size_t total = 0;
     const uint8_t* data = nullptr;
+    if (!coap_get_data_large(received, &len, &data, &offset, &total)) {
+      len = 0;
+      offset = blockwise ? self->body.size() : 0;
+    }
+    // RFC 7959 §4: Size2 announces the body's size; refuse an over-large body before fetching
+    // the rest of it.
+    coap_opt_iterator_t it;
+    size_t announced = 0;
+    if (coap_opt_t* size2 = coap_check_option(received, COAP_OPTION_SIZE2, &it)) {
+      announced = coap_decode_var_bytes8(coap_opt_value(size2), coap_opt_length(size2));
+    }
+    size_t limit = self->options.max_response;
+    if (announced > limit || len > limit || offset > limit - len) {
+      self->FailRequest(
+          Error(ErrorCode::kInvalidArgument,
+                "CoAP response from " + self->peer + " is larger than max_response (" +
+                    std::to_string(limit) + " octets; " +
+                    std::to_string(std::max(announced, offset + std::min(len, limit))) +
+                    " announced or received): resource exhausted"));
+      return COAP_RESPONSE_FAIL;
+    }
+    if (offset != self->body.size()) {
+      self->FailRequest(Error(ErrorCode::kUnavailable,
+                              "CoAP response from " + self->peer + " has a block at offset " +
+                                  std::to_string(offset) + " where " +
+                                  std::to_string(self->body.size()) + " was expected"));
+      return COAP_RESPONSE_FAIL;
+    }
+    if (len > 0) {
+      self->body.insert(self->body.end(), data, data + len);
+    }
+    // RFC 7959 §2.2: M = 0 marks the last block.
+    if (blockwise && block.m) {
+      return COAP_RESPONSE_OK;
+    }
     CoapResponse resp;
     resp.code = static_cast<int>(coap_pdu_get_code(received));
-    if (coap_get_data(received, &len, &data) && len > 0) {
-      resp.payload.assign(data, data + len);
-    }
-    self->received += internal::WireSize(received);
+    resp.payload = std::move(self->body);
+    self->body.clear();
     self->response = std::move(resp);
     self->waiting = false;
     return COAP_RESPONSE_OK;
@@ -145,6 +212,7 @@ CoapClient::~CoapClient() = default;
 
 uint64_t CoapClient::bytes_sent() const { return impl_->sent; }
 uint64_t CoapClient::bytes_received() const { return impl_->received; }
+uint64_t CoapClient::exchanges() const { return impl_->exchanges; }
 
 Result<std::unique_ptr<CoapClient>> CoapClient::Connect(std::string host, int port,
                                                         CoapClientOptions options) {
@@ -154,6 +222,9 @@ Result<std::unique_ptr<CoapClient>> CoapClient::Connect(std::string host, int po
   }
   if (options.timeout_ms <= 0) {
     return Fail(ErrorCode::kInvalidArgument, "CoAP client timeout_ms must be positive");
+  }
+  if (options.max_response == 0) {
+    return Fail(ErrorCode::kInvalidArgument, "CoAP client max_response must be positive");
   }
   IOTSEC_TRY(addr, internal::Resolve(host, port));
 
@@ -169,6 +240,9 @@ Result<std::unique_ptr<CoapClient>> CoapClient::Connect(std::string host, int po
   coap_register_response_handler(impl->ctx, &Impl::OnResponse);
   coap_register_nack_handler(impl->ctx, &Impl::OnNack);
   coap_register_event_handler(impl->ctx, &Impl::OnEvent);
+  // RFC 7959: libcoap asks for the later blocks of a block-wise response; OnResponse gets and
+  // joins every block (no COAP_BLOCK_SINGLE_BODY, so that max_response bounds what is kept).
+  coap_context_set_block_mode(impl->ctx, COAP_BLOCK_USE_LIBCOAP);
 
   if (!impl->dtls) {
     if (!impl->options.psk_identity.empty()) {
@@ -254,6 +328,7 @@ Result<CoapResponse> CoapClient::Post(std::string_view path, ByteSpan payload) {
   s->token.assign(token, token + token_len);
   s->response.reset();
   s->failure.reset();
+  s->body.clear();
   s->waiting = true;
   s->mid = coap_send(s->session, pdu);  // takes ownership of pdu
   if (s->mid == COAP_INVALID_MID) {

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -339,6 +341,306 @@ TEST(CoapTest, ByteCountersAreConsistent) {
   EXPECT_GE(client->bytes_received(), 105u + 5 * (1 + 4));
 }
 
+// Bytes |n| octets that depend on |seed| and on their position, so that a lost, repeated or
+// reordered block changes them.
+Bytes Pattern(size_t n, uint8_t seed) {
+  Bytes b(n);
+  for (size_t i = 0; i < n; ++i) {
+    b[i] = static_cast<uint8_t>(seed + i * 31 + (i >> 8));
+  }
+  return b;
+}
+
+// Starts a server whose "big" handler answers a request payload of one octet s with
+// Pattern(kBigAnswer, s).
+constexpr size_t kBigAnswer = 2500;
+std::unique_ptr<CoapServer> StartBig(CoapServerOptions o = {}) {
+  auto big = [](ByteSpan p) {
+    return CoapResponse{CoapCode(2, 5), Pattern(kBigAnswer, p.empty() ? 0 : p[0])};
+  };
+  auto echo = [](ByteSpan p) { return CoapResponse{CoapCode(2, 5), ToBytes(p)}; };
+  auto server = CoapServer::Start(std::move(o), {{"big", big}, {"echo", echo}});
+  EXPECT_TRUE(server.has_value()) << server.error().ToString();
+  return server.has_value() ? std::move(*server) : nullptr;
+}
+
+// UdpRelay forwards datagrams between clients and a server on 127.0.0.1 and counts the octets
+// of the distinct datagrams each way: for plain CoAP, exactly the messages on the wire, each
+// once (a retransmission, RFC 7252 §4.2, repeats a message byte for byte).
+class UdpRelay {
+ public:
+  explicit UdpRelay(int server_port) {
+    front_ = socket(AF_INET, SOCK_DGRAM, 0);
+    back_ = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(front_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    socklen_t len = sizeof(a);
+    EXPECT_EQ(getsockname(front_, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    port_ = ntohs(a.sin_port);
+    a.sin_port = htons(static_cast<uint16_t>(server_port));
+    EXPECT_EQ(connect(back_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    timeval tv{0, 20000};
+    setsockopt(front_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(back_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~UdpRelay() {
+    stop_ = true;
+    thread_.join();
+    close(front_);
+    close(back_);
+  }
+  int port() const { return port_; }
+  uint64_t up() const { return up_.load(); }
+  uint64_t down() const { return down_.load(); }
+
+ private:
+  void Run() {
+    uint8_t buf[2048];
+    sockaddr_in client{};
+    socklen_t client_len = 0;
+    while (!stop_) {
+      sockaddr_in from{};
+      socklen_t from_len = sizeof(from);
+      ssize_t n =
+          recvfrom(front_, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+      if (n >= 0) {
+        client = from;
+        client_len = from_len;
+        if (seen_up_.emplace(reinterpret_cast<char*>(buf), static_cast<size_t>(n)).second) {
+          up_ += static_cast<uint64_t>(n);
+        }
+        send(back_, buf, static_cast<size_t>(n), 0);
+      }
+      n = recv(back_, buf, sizeof(buf), 0);
+      if (n >= 0 && client_len != 0) {
+        if (seen_down_.emplace(reinterpret_cast<char*>(buf), static_cast<size_t>(n)).second) {
+          down_ += static_cast<uint64_t>(n);
+        }
+        sendto(front_, buf, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&client),
+               client_len);
+      }
+    }
+  }
+
+  int front_ = -1;
+  int back_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> up_{0};
+  std::atomic<uint64_t> down_{0};
+  std::set<std::string> seen_up_;    // relay thread only
+  std::set<std::string> seen_down_;  // relay thread only
+  std::thread thread_;
+};
+
+// Fetches one 2,500-octet answer and checks its content and its 3 round trips (RFC 7959 §2.2:
+// blocks of 1024, 1024 and 452 octets).
+void FetchBigAnswer(CoapClient& client) {
+  auto r = client.Post("big", Bytes{7});
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->code, CoapCode(2, 5));
+  EXPECT_EQ(r->payload, Pattern(kBigAnswer, 7));
+  EXPECT_EQ(client.exchanges(), 3u);
+}
+
+TEST(CoapTest, BlockwiseAnswerOverPlainCoap) {
+  auto server = StartBig();
+  ASSERT_TRUE(server);
+  UdpRelay relay(server->port());
+  auto client = CoapClient::Connect("127.0.0.1", relay.port(), {});
+  ASSERT_TRUE(client.has_value()) << client.error().ToString();
+  FetchBigAnswer(**client);
+  // Every message of the three exchanges counted once, as on the wire. The server counted
+  // what its handler saw: the first request and the first block.
+  EXPECT_EQ((*client)->bytes_sent(), relay.up());
+  EXPECT_EQ((*client)->bytes_received(), relay.down());
+  EXPECT_GE(relay.down(), kBigAnswer + 3 * (4 + 1));
+  EXPECT_EQ(server->requests(), 1u);
+  EXPECT_LT(server->bytes_in(), relay.up());
+  EXPECT_GT(server->bytes_out(), 1024u);
+  EXPECT_LT(server->bytes_out(), relay.down() - (kBigAnswer - 1024));
+  // The session stays usable for single-message exchanges.
+  auto small = (*client)->Post("echo", AsBytes("after"));
+  ASSERT_TRUE(small.has_value()) << small.error().ToString();
+  EXPECT_EQ(small->payload, ToBytes(AsBytes("after")));
+  EXPECT_EQ((*client)->exchanges(), 4u);
+  EXPECT_EQ((*client)->bytes_sent(), relay.up());
+  EXPECT_EQ((*client)->bytes_received(), relay.down());
+}
+
+TEST(CoapTest, BlockwiseAnswerOverDtls) {
+  // The same exchange over plain CoAP, measured on the wire, gives the expected sums: DTLS
+  // carries the same CoAP messages (up to token values) inside its records.
+  uint64_t plain_sent = 0;
+  uint64_t plain_received = 0;
+  {
+    auto server = StartBig();
+    ASSERT_TRUE(server);
+    UdpRelay relay(server->port());
+    auto client = CoapClient::Connect("127.0.0.1", relay.port(), {});
+    ASSERT_TRUE(client.has_value()) << client.error().ToString();
+    FetchBigAnswer(**client);
+    plain_sent = relay.up();
+    plain_received = relay.down();
+  }
+  auto server = StartBig(PskServerOptions());
+  ASSERT_TRUE(server);
+  CoapClientOptions o;
+  o.psk_identity = "device-1";
+  o.psk = Key(1);
+  auto client = ConnectTo(*server, o);
+  ASSERT_TRUE(client);
+  FetchBigAnswer(*client);
+  EXPECT_NEAR(static_cast<double>(client->bytes_sent()), static_cast<double>(plain_sent), 4);
+  EXPECT_NEAR(static_cast<double>(client->bytes_received()), static_cast<double>(plain_received),
+              4);
+}
+
+TEST(CoapTest, AnswerOverMaxResponseFailsCleanly) {
+  auto server = StartBig();
+  ASSERT_TRUE(server);
+  CoapClientOptions o;
+  o.max_response = kBigAnswer - 1;
+  auto client = ConnectTo(*server, o);
+  ASSERT_TRUE(client);
+  auto r = client->Post("big", Bytes{1});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << r.error().ToString();
+  EXPECT_NE(r.error().message().find("max_response"), std::string::npos) << r.error().ToString();
+  // Size2 (RFC 7959 §4) announced the size: the client stopped after the first block.
+  EXPECT_EQ(client->exchanges(), 1u);
+  // The client still works, and an answer of exactly max_response octets is accepted.
+  auto small = client->Post("echo", AsBytes("still fine"));
+  ASSERT_TRUE(small.has_value()) << small.error().ToString();
+  EXPECT_EQ(small->payload, ToBytes(AsBytes("still fine")));
+  o.max_response = kBigAnswer;
+  auto exact = ConnectTo(*server, o);
+  ASSERT_TRUE(exact);
+  auto ok = exact->Post("big", Bytes{2});
+  ASSERT_TRUE(ok.has_value()) << ok.error().ToString();
+  EXPECT_EQ(ok->payload, Pattern(kBigAnswer, 2));
+  CoapClientOptions zero;
+  zero.max_response = 0;
+  auto bad = CoapClient::Connect("127.0.0.1", server->port(), zero);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(CoapTest, BlockwiseRequestIsRequestEntityTooLarge) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls);
+  ASSERT_TRUE(server);
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  timeval tv{2, 0};
+  ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(server->port()));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  // A CON POST to "echo" (RFC 7252 §3) with Block1 (option 27: delta 16 = 13 + 3, length 1)
+  // asking to send block 0 of more, SZX 6 (RFC 7959 §2.2), and a 16-octet block.
+  Bytes req = {0x41, 0x02, 0x12, 0x34, 0x5a, 0xb4, 'e', 'c', 'h', 'o', 0xd1, 0x03, 0x0e, 0xff};
+  req.resize(req.size() + 16, 0x61);
+  ASSERT_EQ(sendto(fd, req.data(), req.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)),
+            static_cast<ssize_t>(req.size()));
+  uint8_t buf[1500];
+  ssize_t n = recv(fd, buf, sizeof(buf), 0);
+  close(fd);
+  ASSERT_GE(n, 5);
+  EXPECT_EQ(buf[0], 0x61);             // version 1, ACK, token length 1
+  EXPECT_EQ(buf[1], CoapCode(4, 13));  // RFC 7959 §2.9.3
+  EXPECT_EQ(buf[4], 0x5a);             // the token
+  EXPECT_EQ(calls.load(), 0);
+}
+
+// Starts a server with |threads| io threads whose "echo" handler records the threads it ran on.
+struct ThreadRecorder {
+  std::mutex mu;
+  std::set<std::thread::id> ids;
+};
+std::unique_ptr<CoapServer> StartRecordingEcho(ThreadRecorder& rec, CoapServerOptions o) {
+  auto server = CoapServer::Start(std::move(o), {{"echo", [&rec](ByteSpan p) {
+                                                    std::lock_guard<std::mutex> lock(rec.mu);
+                                                    rec.ids.insert(std::this_thread::get_id());
+                                                    return CoapResponse{CoapCode(2, 5), ToBytes(p)};
+                                                  }}});
+  EXPECT_TRUE(server.has_value()) << server.error().ToString();
+  return server.has_value() ? std::move(*server) : nullptr;
+}
+
+TEST(CoapTest, TwoThreadsServeClientsInParallel) {
+  ThreadRecorder rec;
+  CoapServerOptions o;
+  o.threads = 2;
+  auto server = StartRecordingEcho(rec, o);
+  ASSERT_TRUE(server);
+  // The kernel picks a client's socket by a keyed hash of its 4-tuple, so each client lands on
+  // either thread with probability 1/2: with 32 clients (each doing 50 posts, more than the
+  // 16 x 50 asked of the server) all land on one thread with probability 2^-31 < 1e-9.
+  constexpr int kClients = 32;
+  constexpr int kRequests = 50;
+  EXPECT_EQ(EchoFromManyClients(*server, kClients, kRequests, {}), kClients * kRequests);
+  EXPECT_GE(server->requests(), static_cast<uint64_t>(kClients * kRequests));
+  std::lock_guard<std::mutex> lock(rec.mu);
+  EXPECT_EQ(rec.ids.size(), 2u);
+}
+
+TEST(CoapTest, TwoThreadsOnAGivenPortAndBlockwise) {
+  // Find a free port, then serve on it with two threads.
+  int port = 0;
+  {
+    std::atomic<int> calls{0};
+    auto probe = StartEcho(calls);
+    ASSERT_TRUE(probe);
+    port = probe->port();
+  }
+  CoapServerOptions o;
+  o.threads = 2;
+  o.port = port;
+  auto server = StartBig(o);
+  ASSERT_TRUE(server);
+  EXPECT_EQ(server->port(), port);
+  for (int i = 0; i < 8; ++i) {
+    auto client = ConnectTo(*server);
+    ASSERT_TRUE(client);
+    auto r = client->Post("big", Bytes{static_cast<uint8_t>(i)});
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    EXPECT_EQ(r->payload, Pattern(kBigAnswer, static_cast<uint8_t>(i)));
+    EXPECT_EQ(client->exchanges(), 3u);
+  }
+  // The port is taken: a second server on it is refused.
+  auto again = CoapServer::Start(o, {{"a", [](ByteSpan) { return CoapResponse{}; }}});
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code(), ErrorCode::kUnavailable);
+}
+
+TEST(CoapTest, TwoThreadsOverDtls) {
+  ThreadRecorder rec;
+  CoapServerOptions o = PskServerOptions();
+  o.threads = 2;
+  auto server = StartRecordingEcho(rec, o);
+  ASSERT_TRUE(server);
+  CoapClientOptions c;
+  c.psk_identity = "device-1";
+  c.psk = Key(1);
+  EXPECT_EQ(EchoFromManyClients(*server, 8, 20, c), 8 * 20);
+  EXPECT_GE(server->requests(), 8u * 20u);
+}
+
+TEST(CoapTest, BadThreadCounts) {
+  auto handler = [](ByteSpan) { return CoapResponse{}; };
+  for (int threads : {0, -1, 65}) {
+    CoapServerOptions o;
+    o.threads = threads;
+    auto r = CoapServer::Start(o, {{"a", handler}});
+    ASSERT_FALSE(r.has_value()) << threads;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << threads;
+  }
+}
 TEST(CoapTest, InvalidArguments) {
   auto handler = [](ByteSpan) { return CoapResponse{}; };
   auto leading = CoapServer::Start({}, {{"/echo", handler}});

@@ -4,13 +4,26 @@
 // are small deterministic CBOR messages protected end to end with COSE, so this layer only
 // moves bytes.
 //
-// Threading: libcoap is not thread-safe per context, so a CoapServer owns one libcoap context
-// driven by its own io thread, and every CoapClient owns its own context. Many clients may run
-// at once, each in its own thread, against one server.
+// Threading: libcoap is not thread-safe per context, so a CoapServer runs
+// CoapServerOptions::threads io threads, each driving its own libcoap context with its own
+// endpoint, and every CoapClient owns its own context. Many clients may run at once, each in its
+// own thread, against one server. With several io threads, the endpoints' UDP sockets are bound
+// to the same address and port with SO_REUSEPORT, so the kernel spreads clients over them by
+// their 4-tuple: one client's datagrams, and so its DTLS session, always reach the same thread.
+// libcoap 4.3 has no hook to set SO_REUSEPORT before it binds and cannot adopt a socket, so the
+// server binds an SO_REUSEPORT socket itself and puts it in place of the one libcoap bound (same
+// descriptor number, re-registered in the context's epoll set); this needs Linux and a libcoap
+// built with epoll, and fails Start with kFailedPrecondition otherwise.
+//
+// Bodies larger than one message: a response payload over 1024 octets (RFC 7252 §4.6) is sent
+// block-wise (RFC 7959 Block2, 1024-octet blocks) and reassembled by CoapClient::Post; requests
+// are always one message.
 //
 // Byte counters count CoAP messages as encoded on the wire (RFC 7252 §3: 4-octet header, token,
 // options, payload marker and payload), once per message: retransmissions, empty ACKs and
-// DTLS record overhead are not included.
+// DTLS record overhead are not included. A client counts every message of a block-wise
+// exchange; a server counts the messages its handlers see (the request and the first block of
+// the response), because libcoap answers the requests for the later blocks without them.
 #ifndef IOTSEC_NET_COAP_H_
 #define IOTSEC_NET_COAP_H_
 
@@ -38,9 +51,11 @@ struct CoapResponse {
   Bytes payload;
 };
 
-// CoapHandler handles a POST: it gets the request payload and returns the response. It runs on
-// the server's io thread, so it must not block for long; an exception it throws becomes a
-// 5.00 Internal Server Error. Handlers should be idempotent: a retransmitted request
+// CoapHandler handles a POST: it gets the request payload and returns the response (a payload
+// over 1024 octets is sent block-wise, RFC 7959 §2.2). It runs on one of the server's io
+// threads, so it must not block for long; with CoapServerOptions::threads > 1 the same handler
+// runs concurrently on several threads and must be thread-safe. An exception it throws becomes
+// a 5.00 Internal Server Error. Handlers should be idempotent: a retransmitted request
 // (RFC 7252 §4.2, §4.5) may reach a handler again.
 using CoapHandler = std::function<CoapResponse(ByteSpan payload)>;
 
@@ -52,28 +67,34 @@ struct CoapServerOptions {
   int port = 0;
   // psk_for, when set, makes the server speak CoAP over DTLS only (RFC 7925 §4.2): it returns
   // the pre-shared key for a client's PSK identity, or an empty key for an unknown identity,
-  // which refuses the handshake. It runs on the io thread. Empty function: plain CoAP.
+  // which refuses the handshake. It runs on the io threads (concurrently if threads > 1).
+  // Empty function: plain CoAP.
   std::function<Bytes(std::string_view identity)> psk_for;
   // max_payload is the largest request payload accepted; larger requests, and block-wise
   // requests (RFC 7959 Block1, not supported), get 4.13 Request Entity Too Large with a Size1
   // option carrying this limit (RFC 7959 §2.9.3).
   size_t max_payload = 1024;
+  // threads is the number of io threads (1..64), each with its own libcoap context and its own
+  // SO_REUSEPORT socket on host:port (see the file comment). Handlers and psk_for run on all of
+  // them, concurrently.
+  int threads = 1;
 };
 
 // CoapServer answers confirmable and non-confirmable POST requests on registered paths; any
 // other path gets 4.04 Not Found and any other method on a registered path 4.05 Method Not
 // Allowed (RFC 7252 §5.9.2), both from libcoap. It is safe to call its const methods from any
-// thread.
+// thread; its counters are sums over its io threads.
 class CoapServer {
  public:
-  // Start binds the endpoint and starts the io thread. |post_handlers| maps paths without a
+  // Start binds the endpoints and starts the io threads. |post_handlers| maps paths without a
   // leading '/' (segments separated by '/', e.g. "onboard/hello") to handlers. Fails with
   // kInvalidArgument for a bad option, path or duplicate path, kUnavailable if the address
-  // cannot be bound, kFailedPrecondition if DTLS is asked for but libcoap lacks it.
+  // cannot be bound, kFailedPrecondition if DTLS is asked for but libcoap lacks it, or if
+  // threads > 1 but the socket cannot be shared (no epoll in libcoap, no /proc).
   static Result<std::unique_ptr<CoapServer>> Start(
       CoapServerOptions options, std::vector<std::pair<std::string, CoapHandler>> post_handlers);
 
-  // ~CoapServer stops the io thread (within about 100 ms) and closes the endpoint; clients
+  // ~CoapServer stops the io threads (within about 100 ms) and closes the endpoint; clients
   // still talking to it see their requests time out or fail.
   ~CoapServer();
   CoapServer(const CoapServer&) = delete;
@@ -81,7 +102,8 @@ class CoapServer {
 
   // port returns the UDP port the server listens on.
   int port() const;
-  // requests returns the number of requests that reached a registered path.
+  // requests returns the number of requests that reached a registered path (the requests for
+  // the later blocks of a block-wise answer are answered by libcoap and not counted).
   uint64_t requests() const;
   // bytes_in returns the octets of the CoAP requests counted by requests().
   uint64_t bytes_in() const;
@@ -103,6 +125,9 @@ struct CoapClientOptions {
   // PSK identity and key (RFC 7925 §4.2); otherwise plain CoAP over UDP.
   std::string psk_identity;
   Bytes psk;
+  // max_response is the largest response payload accepted, reassembled from blocks
+  // (RFC 7959 Block2); a larger answer fails Post.
+  size_t max_response = 16 * 1024;
 };
 
 // CoapClient is one UDP (or DTLS) session to one server. It is not thread-safe: use each client
@@ -122,17 +147,23 @@ class CoapClient {
   CoapClient& operator=(const CoapClient&) = delete;
 
   // Post sends a confirmable POST of |payload| to |path| (no leading '/') and waits for the
-  // response, retransmitting per RFC 7252 §4.2. Any response code is a success (check
-  // CoapResponse::code). Fails with kInvalidArgument for a bad path or a payload that does not
-  // fit one message (block-wise transfer is not supported), kUnavailable if no response
-  // arrives within timeout_ms or the server rejects or cannot be reached, kUnauthenticated
-  // if the DTLS session failed.
+  // response, retransmitting per RFC 7252 §4.2; a block-wise response (RFC 7959 Block2) is
+  // fetched block by block and reassembled. Any response code is a success (check
+  // CoapResponse::code). Fails with kInvalidArgument for a bad path, a payload that does not
+  // fit one message (block-wise requests are not supported) or a response larger than
+  // max_response (iotsec has no separate "resource exhausted" code; the message says so),
+  // kUnavailable if no response arrives within timeout_ms (for all blocks together) or the
+  // server rejects or cannot be reached, kUnauthenticated if the DTLS session failed.
   Result<CoapResponse> Post(std::string_view path, ByteSpan payload);
 
-  // bytes_sent returns the octets of the requests sent (each counted once).
+  // bytes_sent returns the octets of the requests sent (each counted once, the requests for
+  // later blocks of a response included).
   uint64_t bytes_sent() const;
-  // bytes_received returns the octets of the responses received.
+  // bytes_received returns the octets of the responses received (every block counted once).
   uint64_t bytes_received() const;
+  // exchanges returns the number of request/response round trips completed: one per response
+  // received, so a response in 3 blocks counts 3; retransmissions are not counted.
+  uint64_t exchanges() const;
 
   struct Impl;
 
