@@ -148,7 +148,8 @@ done
 [ "$admitted" -eq 4 ] && ok || bad "ledger admit"
 
 step "16. the MNO publishes its X.1365 KMS parameters (KPAK, Z) on the ledger"
-expect 0 "$IOTSEC" ledger publish-kms $(as example-mobile) --kms-pub "$work/mno-kms/kms.pub" &&
+expect 0 "$IOTSEC" ledger publish-kms $(as example-mobile) --kms-pub "$work/mno-kms/kms.pub" \
+  --onboarding-key "$work/mno-kms/onboard.key" &&
   ok || bad "ledger publish-kms"
 
 step "17. the manufacturer records the birth of 3 devices"

@@ -233,16 +233,24 @@ check "ledger transfer bad device id" 2 "$IOTSEC" ledger transfer $(as bob "$lw/
 # The MNO publishes its KMS public parameters (X.1365 lookup from the ledger).
 check "kms init for mno1" 0 "$IOTSEC" kms init --out "$lw/mno1-kms"
 check "ledger publish-kms" 0 "$IOTSEC" ledger publish-kms $(as mno1 "$lw/mno1.key") \
-  --kms-pub "$lw/mno1-kms/kms.pub" --period 2026-11 --json
+  --kms-pub "$lw/mno1-kms/kms.pub" --onboarding-key "$lw/mno1-onboard.key" --period 2026-11 --json
 assert "publish-kms json" grep -q '"record_type":"kms_params"' "$work/stdout"
+assert "publish-kms created the onboarding key" test "$(stat -c %a "$lw/mno1-onboard.key")" = 600
+assert "publish-kms onboarding key is 32 octets" test "$(stat -c %s "$lw/mno1-onboard.key")" = 32
+check "ledger publish-kms without an onboarding key" 2 "$IOTSEC" ledger publish-kms \
+  $(as mno1 "$lw/mno1.key") --kms-pub "$lw/mno1-kms/kms.pub" --period 2026-12
 check "ledger publish-kms twice for a period (refused)" 1 "$IOTSEC" ledger publish-kms \
-  $(as mno1 "$lw/mno1.key") --kms-pub "$lw/mno1-kms/kms.pub" --period 2026-11
+  $(as mno1 "$lw/mno1.key") --kms-pub "$lw/mno1-kms/kms.pub" \
+  --onboarding-key "$lw/mno1-onboard.key" --period 2026-11
 check "ledger publish-kms by a manufacturer (refused)" 1 "$IOTSEC" ledger publish-kms \
-  $(as acme "$lw/acme.key") --kms-pub "$lw/mno1-kms/kms.pub"
+  $(as acme "$lw/acme.key") --kms-pub "$lw/mno1-kms/kms.pub" --onboarding-key "$lw/mno1-onboard.key"
 check "ledger publish-kms bad period" 2 "$IOTSEC" ledger publish-kms $(as mno1 "$lw/mno1.key") \
-  --kms-pub "$lw/mno1-kms/kms.pub" --period 2026-13
+  --kms-pub "$lw/mno1-kms/kms.pub" --onboarding-key "$lw/mno1-onboard.key" --period 2026-13
 check "ledger publish-kms not a kms.pub" 2 "$IOTSEC" ledger publish-kms $(as mno1 "$lw/mno1.key") \
-  --kms-pub "$lw/mno1.key"
+  --kms-pub "$lw/mno1.key" --onboarding-key "$lw/mno1-onboard.key"
+check "ledger publish-kms onboarding key of the wrong size" 2 "$IOTSEC" ledger publish-kms \
+  $(as mno1 "$lw/mno1.key") --kms-pub "$lw/mno1-kms/kms.pub" --onboarding-key "$lw/mno1-kms/kms.pub" \
+  --period 2026-12
 check "ledger bind" 0 "$IOTSEC" ledger bind $(as bob "$lw/bob.key") --device "$d1,$d2" --mno mno1 --sp sp1
 check "ledger bind to a non-MNO (refused)" 1 "$IOTSEC" ledger bind $(as bob "$lw/bob.key") --device "$d1" --mno sp1
 

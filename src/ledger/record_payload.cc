@@ -53,6 +53,7 @@ constexpr Field kAdmissionFields[] = {kType,
                                       {kKey6, nullptr, true, "roles (6)"},
                                       {kKey7, nullptr, true, "key (7)"}};
 constexpr Field kBirthFields[] = {kType, kOrigin, kSeq, {kKey4, nullptr, true, "devices (4)"}};
+// A KMS-parameters payload carries SHA-256 of z (key 6) and the onboarding key (key 7).
 constexpr Field kTransferFields[] = {kType,
                                      kOrigin,
                                      kSeq,
@@ -69,7 +70,8 @@ constexpr Field kKmsFields[] = {kType,
                                 kSeq,
                                 {kKey4, nullptr, true, "period (4)"},
                                 {kKey5, nullptr, true, "kpak (5)"},
-                                {kKey6, nullptr, true, "z (6)"}};
+                                {kKey6, nullptr, true, "z digest (6)"},
+                                {kKey7, nullptr, true, "onboarding key (7)"}};
 constexpr Field kRevocationFields[] = {
     kType, kOrigin, kSeq, {kKey4, nullptr, true, "kind (4)"}, {kKey5, nullptr, true, "target (5)"}};
 
@@ -89,6 +91,21 @@ std::span<const Field> FieldsOf(RecordType type) {
       return kRevocationFields;
   }
   return {};
+}
+
+// BatchCount returns the number of devices of a birth, transfer or binding record; 0 for
+// other types.
+size_t BatchCount(const Record& record) {
+  if (const auto* b = std::get_if<DeviceBirthBatch>(&record.body)) {
+    return b->devices.size();
+  }
+  if (const auto* t = std::get_if<OwnershipTransfer>(&record.body)) {
+    return t->devices.size();
+  }
+  if (const auto* bind = std::get_if<Binding>(&record.body)) {
+    return bind->devices.size();
+  }
+  return 0;
 }
 
 // CheckAscending checks that |ids| are strictly ascending (bytewise), which also excludes
@@ -124,7 +141,7 @@ Status CheckDeviceList(const std::vector<std::string>& devices) {
       "devices");
 }
 
-Status CheckBody(const OrgAdmission& a) {
+Status CheckBody(const OrgAdmission& a, bool) {
   IOTSEC_RETURN_IF_ERROR(CheckOrgId(a.org_id));
   IOTSEC_RETURN_IF_ERROR(internal::CheckDisplayText(a.name, kMaxNameSize, "organization name"));
   if (a.roles.empty()) {
@@ -133,7 +150,10 @@ Status CheckBody(const OrgAdmission& a) {
   return Ok();
 }
 
-Status CheckBody(const DeviceBirthBatch& b) {
+Status CheckBody(const DeviceBirthBatch& b, bool lists) {
+  if (!lists) {
+    return Ok();
+  }
   if (b.devices.empty() || b.devices.size() > kMaxBatchDevices) {
     return Fail(ErrorCode::kInvalidArgument,
                 "a birth record must hold 1.." + std::to_string(kMaxBatchDevices) +
@@ -156,13 +176,17 @@ Status CheckBody(const DeviceBirthBatch& b) {
   return Ok();
 }
 
-Status CheckBody(const OwnershipTransfer& t) {
-  IOTSEC_RETURN_IF_ERROR(CheckDeviceList(t.devices));
+Status CheckBody(const OwnershipTransfer& t, bool lists) {
+  if (lists) {
+    IOTSEC_RETURN_IF_ERROR(CheckDeviceList(t.devices));
+  }
   return CheckOrgId(t.new_owner);
 }
 
-Status CheckBody(const Binding& b) {
-  IOTSEC_RETURN_IF_ERROR(CheckDeviceList(b.devices));
+Status CheckBody(const Binding& b, bool lists) {
+  if (lists) {
+    IOTSEC_RETURN_IF_ERROR(CheckDeviceList(b.devices));
+  }
   if (b.mno.has_value()) {
     IOTSEC_RETURN_IF_ERROR(CheckOrgId(*b.mno));
   }
@@ -175,15 +199,15 @@ Status CheckBody(const Binding& b) {
       [](std::string_view id) { return CheckOrgId(id); }, "service providers");
 }
 
-Status CheckBody(const KmsParams& k) {
+Status CheckBody(const KmsParams& k, bool lists) {
   if (k.period.year < 1 || k.period.year > 9999 || k.period.month < 1 || k.period.month > 12) {
     return Fail(ErrorCode::kInvalidArgument, "KMS key period is out of range");
   }
   IOTSEC_RETURN_IF_ERROR(internal::CheckP256Point(k.kpak, "KPAK"));
-  return internal::CheckSakkePoint(k.z, "SAKKE Z");
+  return lists ? internal::CheckSakkePoint(k.z, "SAKKE Z") : Ok();
 }
 
-Status CheckBody(const Revocation& r) {
+Status CheckBody(const Revocation& r, bool) {
   switch (r.kind) {
     case RevocationTarget::kDevice: {
       IOTSEC_RETURN_IF_ERROR(ParseDeviceId(r.target));
@@ -199,16 +223,14 @@ Status CheckBody(const Revocation& r) {
 
 // --- Encoding -----------------------------------------------------------------------------
 
-Value TextArray(const std::vector<std::string>& items) {
-  std::vector<Value> out;
-  out.reserve(items.size());
-  for (const std::string& s : items) {
-    out.push_back(Value::TextString(s));
-  }
-  return Value::Array(std::move(out));
+// Commitment is the payload value of a device list: [count, root] (§4.8).
+Value Commitment(const Record& record) {
+  // The list's checks (CheckRecord) ran before; BatchTree cannot fail for a batch type.
+  const Hash root = BatchTree(record)->Root();
+  return Value::Array({Value::Uint(BatchCount(record)), Value::ByteString(root)});
 }
 
-void AddBody(const OrgAdmission& a, std::vector<MapEntry>& m) {
+void AddBody(const OrgAdmission& a, const Record&, std::vector<MapEntry>& m) {
   std::vector<Value> roles;
   for (Role r : a.roles.Roles()) {
     roles.push_back(Value::TextString(RoleName(r)));
@@ -219,37 +241,35 @@ void AddBody(const OrgAdmission& a, std::vector<MapEntry>& m) {
   m.push_back({Value::Uint(kKey7), Value::ByteString(a.key)});
 }
 
-void AddBody(const DeviceBirthBatch& b, std::vector<MapEntry>& m) {
-  std::vector<Value> devices;
-  devices.reserve(b.devices.size());
-  for (const DeviceBirth& d : b.devices) {
-    devices.push_back(
-        Value::Array({Value::TextString(d.device_id), Value::ByteString(d.attestation_key),
-                      Value::TextString(d.model)}));
-  }
-  m.push_back({Value::Uint(kKey4), Value::Array(std::move(devices))});
+void AddBody(const DeviceBirthBatch&, const Record& record, std::vector<MapEntry>& m) {
+  m.push_back({Value::Uint(kKey4), Commitment(record)});
 }
 
-void AddBody(const OwnershipTransfer& t, std::vector<MapEntry>& m) {
-  m.push_back({Value::Uint(kKey4), TextArray(t.devices)});
+void AddBody(const OwnershipTransfer& t, const Record& record, std::vector<MapEntry>& m) {
+  m.push_back({Value::Uint(kKey4), Commitment(record)});
   m.push_back({Value::Uint(kKey5), Value::TextString(t.new_owner)});
 }
 
-void AddBody(const Binding& b, std::vector<MapEntry>& m) {
-  m.push_back({Value::Uint(kKey4), TextArray(b.devices)});
+void AddBody(const Binding& b, const Record& record, std::vector<MapEntry>& m) {
+  m.push_back({Value::Uint(kKey4), Commitment(record)});
   if (b.mno.has_value()) {
     m.push_back({Value::Uint(kKey5), Value::TextString(*b.mno)});
   }
-  m.push_back({Value::Uint(kKey6), TextArray(b.sps)});
+  std::vector<Value> sps;
+  for (const std::string& sp : b.sps) {
+    sps.push_back(Value::TextString(sp));
+  }
+  m.push_back({Value::Uint(kKey6), Value::Array(std::move(sps))});
 }
 
-void AddBody(const KmsParams& k, std::vector<MapEntry>& m) {
+void AddBody(const KmsParams& k, const Record&, std::vector<MapEntry>& m) {
   m.push_back({Value::Uint(kKey4), Value::TextString(FormatKeyPeriod(k.period))});
   m.push_back({Value::Uint(kKey5), Value::ByteString(k.kpak)});
-  m.push_back({Value::Uint(kKey6), Value::ByteString(k.z)});
+  m.push_back({Value::Uint(kKey6), Value::ByteString(crypto::Sha256(k.z))});
+  m.push_back({Value::Uint(kKey7), Value::ByteString(k.onboarding_key)});
 }
 
-void AddBody(const Revocation& r, std::vector<MapEntry>& m) {
+void AddBody(const Revocation& r, const Record&, std::vector<MapEntry>& m) {
   m.push_back({Value::Uint(kKey4), Value::Uint(static_cast<uint64_t>(r.kind))});
   m.push_back({Value::Uint(kKey5), Value::TextString(r.target)});
 }
@@ -259,8 +279,27 @@ Result<Bytes> EncodePayload(const Record& record, std::string_view origin) {
   m.push_back({Value::Uint(kKeyType), Value::Uint(static_cast<uint64_t>(record.type()))});
   m.push_back({Value::Uint(kKeyOrigin), Value::TextString(origin)});
   m.push_back({Value::Uint(kKeySeq), Value::Uint(record.seq)});
-  std::visit([&](const auto& body) { AddBody(body, m); }, record.body);
+  std::visit([&](const auto& body) { AddBody(body, record, m); }, record.body);
   return cbor::Encode(Value::Map(std::move(m)));
+}
+
+// EncodeAttachment returns the attachment of |record| (§4.8): the array of its batch items, or
+// z as a byte string; empty for the other types.
+Bytes EncodeAttachment(const Record& record) {
+  if (const auto* k = std::get_if<KmsParams>(&record.body)) {
+    return cbor::Encode(Value::ByteString(k->z)).value_or(Bytes{});
+  }
+  if (!HasAttachment(record.type())) {
+    return {};
+  }
+  const size_t n = BatchCount(record);
+  Bytes out;
+  cbor::AppendHead(out, 4, n);  // array of n items (RFC 8949 §3.1, major type 4)
+  for (size_t i = 0; i < n; ++i) {
+    const Bytes item = BatchItem(record, i);
+    out.insert(out.end(), item.begin(), item.end());
+  }
+  return out;
 }
 
 // --- Decoding -----------------------------------------------------------------------------
@@ -279,7 +318,26 @@ Result<std::vector<std::string>> DecodeTextArray(const Value& v, size_t min, siz
 
 constexpr size_t kMaxDeviceIdSize = 8 + kMaxOrgIdSize + 1 + kMaxSerialSize;
 
-Result<RecordBody> DecodeBody(RecordType type, std::span<const Value*> f) {
+// DecodeCommitment reads the [count, root] of a device list (§4.8).
+Result<BatchCommitment> DecodeCommitment(const Value& v) {
+  IOTSEC_TRY(parts, GetArray(v, 2, 2, "devices"));
+  IOTSEC_TRY(count, GetUint(parts[0], "device count"));
+  if (count < 1 || count > kMaxBatchDevices) {
+    return Malformed("devices", "a record must name 1.." + std::to_string(kMaxBatchDevices) +
+                                    " devices, not " + std::to_string(count));
+  }
+  IOTSEC_TRY(root, GetBytes(parts[1], 32, "devices root"));
+  BatchCommitment c;
+  c.count = count;
+  internal::CopyTo(root, c.root);
+  return c;
+}
+
+// DecodeBody reads the type-specific keys of a payload. A birth, transfer or binding gets
+// its commitment in |batch| and an empty device list (DecodeAttachment fills it); KMS
+// parameters get z's digest in |z_digest| and an all-zero z.
+Result<RecordBody> DecodeBody(RecordType type, std::span<const Value*> f,
+                              std::optional<BatchCommitment>& batch, Hash& z_digest) {
   switch (type) {
     case RecordType::kOrgAdmission: {
       OrgAdmission a;
@@ -307,33 +365,22 @@ Result<RecordBody> DecodeBody(RecordType type, std::span<const Value*> f) {
       return RecordBody(std::move(a));
     }
     case RecordType::kDeviceBirth: {
-      DeviceBirthBatch b;
-      IOTSEC_TRY(devices, GetArray(*f[3], 1, kMaxBatchDevices, "devices"));
-      b.devices.resize(devices.size());
-      for (size_t i = 0; i < devices.size(); ++i) {
-        IOTSEC_TRY(fields, GetArray(devices[i], 3, 3, "born device"));
-        IOTSEC_TRY(id, GetText(fields[0], 1, kMaxDeviceIdSize, "device id"));
-        IOTSEC_TRY(key, GetBytes(fields[1], crypto::kP256UncompressedSize, "attestation key"));
-        IOTSEC_TRY(model, GetText(fields[2], 1, kMaxModelSize, "model"));
-        DeviceBirth& d = b.devices[i];
-        d.device_id = std::string(id);
-        internal::CopyTo(key, d.attestation_key);
-        d.model = std::string(model);
-      }
-      return RecordBody(std::move(b));
+      IOTSEC_TRY(c, DecodeCommitment(*f[3]));
+      batch = c;
+      return RecordBody(DeviceBirthBatch{});
     }
     case RecordType::kOwnershipTransfer: {
       OwnershipTransfer t;
-      IOTSEC_TRY(devices, DecodeTextArray(*f[3], 1, kMaxBatchDevices, kMaxDeviceIdSize, "devices"));
+      IOTSEC_TRY(c, DecodeCommitment(*f[3]));
+      batch = c;
       IOTSEC_TRY(owner, GetText(*f[4], 1, kMaxOrgIdSize, "new owner"));
-      t.devices = std::move(devices);
       t.new_owner = std::string(owner);
       return RecordBody(std::move(t));
     }
     case RecordType::kBinding: {
       Binding b;
-      IOTSEC_TRY(devices, DecodeTextArray(*f[3], 1, kMaxBatchDevices, kMaxDeviceIdSize, "devices"));
-      b.devices = std::move(devices);
+      IOTSEC_TRY(c, DecodeCommitment(*f[3]));
+      batch = c;
       if (f[4] != nullptr) {
         IOTSEC_TRY(mno, GetText(*f[4], 1, kMaxOrgIdSize, "mno"));
         b.mno = std::string(mno);
@@ -350,10 +397,12 @@ Result<RecordBody> DecodeBody(RecordType type, std::span<const Value*> f) {
         return Malformed("period", period.error().message());
       }
       IOTSEC_TRY(kpak, GetBytes(*f[4], ibc::kEccsiPointSize, "kpak"));
-      IOTSEC_TRY(z, GetBytes(*f[5], ibc::kSakkePointSize, "z"));
+      IOTSEC_TRY(digest, GetBytes(*f[5], crypto::kSha256Size, "z digest"));
+      IOTSEC_TRY(onboarding, GetBytes(*f[6], 32, "onboarding key"));
       k.period = *period;
       internal::CopyTo(kpak, k.kpak);
-      internal::CopyTo(z, k.z);
+      internal::CopyTo(digest, z_digest);
+      internal::CopyTo(onboarding, k.onboarding_key);
       return RecordBody(std::move(k));
     }
     case RecordType::kRevocation: {
@@ -369,6 +418,57 @@ Result<RecordBody> DecodeBody(RecordType type, std::span<const Value*> f) {
     }
   }
   return Malformed("type", "unknown record type");
+}
+
+// DecodeAttachment reads |attachment| (§4.8) into |body|: the device list of a batch, which
+// must match |batch| (count and root, checked by the caller after the list checks), or z,
+// whose SHA-256 must be |z_digest|.
+Status DecodeAttachment(ByteSpan attachment, RecordBody& body, const Hash& z_digest) {
+  cbor::DecodeLimits limits;
+  limits.max_depth = 2;
+  limits.max_items = 4 * kMaxBatchDevices + 4;
+  limits.max_string_length = kMaxRecordSize;
+  auto v = cbor::Decode(attachment, limits);
+  if (!v.has_value()) {
+    return Malformed("attachment", v.error().message());
+  }
+  if (auto* k = std::get_if<KmsParams>(&body)) {
+    IOTSEC_TRY(z, GetBytes(*v, ibc::kSakkePointSize, "z"));
+    if (crypto::Sha256(z) != z_digest) {
+      return Malformed("attachment", "z does not match the digest the record signs");
+    }
+    internal::CopyTo(z, k->z);
+    return Ok();
+  }
+  IOTSEC_TRY(items, GetArray(*v, 1, kMaxBatchDevices, "devices"));
+  if (auto* b = std::get_if<DeviceBirthBatch>(&body)) {
+    b->devices.resize(items.size());
+    for (size_t i = 0; i < items.size(); ++i) {
+      IOTSEC_TRY(fields, GetArray(items[i], 3, 3, "born device"));
+      IOTSEC_TRY(id, GetText(fields[0], 1, kMaxDeviceIdSize, "device id"));
+      IOTSEC_TRY(key, GetBytes(fields[1], crypto::kP256UncompressedSize, "attestation key"));
+      IOTSEC_TRY(model, GetText(fields[2], 1, kMaxModelSize, "model"));
+      DeviceBirth& d = b->devices[i];
+      d.device_id = std::string(id);
+      internal::CopyTo(key, d.attestation_key);
+      d.model = std::string(model);
+    }
+    return Ok();
+  }
+  std::vector<std::string> ids;
+  ids.reserve(items.size());
+  for (const Value& item : items) {
+    IOTSEC_TRY(text, GetText(item, 1, kMaxDeviceIdSize, "device id"));
+    ids.emplace_back(text);
+  }
+  if (auto* t = std::get_if<OwnershipTransfer>(&body)) {
+    t->devices = std::move(ids);
+  } else if (auto* bind = std::get_if<Binding>(&body)) {
+    bind->devices = std::move(ids);
+  } else {
+    return Malformed("attachment", "records of this type have none");
+  }
+  return Ok();
 }
 
 // HeadSize returns the size of the shortest CBOR head with argument |n| (RFC 8949 §3).
@@ -402,11 +502,121 @@ void SortBatch(Record& record) {
   }
 }
 
-Status CheckRecord(const Record& record) {
+namespace {
+
+// CheckRecordImpl is CheckRecord; without |lists| it skips the device lists and z (which an
+// entry parsed without its attachment does not have).
+Status CheckRecordImpl(const Record& record, bool lists) {
   if (record.seq == 0) {
     return Fail(ErrorCode::kInvalidArgument, "sequence number must be at least 1");
   }
-  return std::visit([](const auto& body) { return CheckBody(body); }, record.body);
+  return std::visit([lists](const auto& body) { return CheckBody(body, lists); }, record.body);
+}
+
+}  // namespace
+
+Status CheckRecord(const Record& record) { return CheckRecordImpl(record, true); }
+
+bool HasAttachment(RecordType type) {
+  return type == RecordType::kDeviceBirth || type == RecordType::kOwnershipTransfer ||
+         type == RecordType::kBinding || type == RecordType::kKmsParams;
+}
+
+Bytes BatchItem(const Record& record, size_t i) {
+  Bytes out;
+  if (i >= BatchCount(record)) {
+    return out;
+  }
+  auto text = [&out](std::string_view s) {
+    cbor::AppendHead(out, 3, s.size());  // RFC 8949 §3.1: major type 3, text string
+    out.insert(out.end(), s.begin(), s.end());
+  };
+  if (const auto* b = std::get_if<DeviceBirthBatch>(&record.body)) {
+    const DeviceBirth& d = b->devices[i];
+    cbor::AppendHead(out, 4, 3);
+    text(d.device_id);
+    cbor::AppendHead(out, 2, d.attestation_key.size());
+    out.insert(out.end(), d.attestation_key.begin(), d.attestation_key.end());
+    text(d.model);
+  } else if (const auto* t = std::get_if<OwnershipTransfer>(&record.body)) {
+    text(t->devices[i]);
+  } else if (const auto* bind = std::get_if<Binding>(&record.body)) {
+    text(bind->devices[i]);
+  }
+  return out;
+}
+
+Result<MemoryTree> BatchTree(const Record& record) {
+  const RecordType type = record.type();
+  if (!HasAttachment(type) || type == RecordType::kKmsParams) {
+    return Fail(ErrorCode::kInvalidArgument, "only births, transfers and bindings have a batch");
+  }
+  MemoryTree tree;
+  const size_t n = BatchCount(record);
+  for (size_t i = 0; i < n; ++i) {
+    tree.AppendLeaf(BatchItem(record, i));  // RFC 9162 §2.1.1: leaf hash of the item
+  }
+  return tree;
+}
+
+Result<DeviceBirth> ParseBirthItem(ByteSpan item) {
+  cbor::DecodeLimits limits;
+  limits.max_depth = 2;
+  limits.max_items = 4;
+  auto v = cbor::Decode(item, limits);
+  if (!v.has_value()) {
+    return Malformed("born device", v.error().message());
+  }
+  IOTSEC_TRY(fields, GetArray(*v, 3, 3, "born device"));
+  IOTSEC_TRY(id, GetText(fields[0], 1, kMaxDeviceIdSize, "device id"));
+  IOTSEC_TRY(key, GetBytes(fields[1], crypto::kP256UncompressedSize, "attestation key"));
+  IOTSEC_TRY(model, GetText(fields[2], 1, kMaxModelSize, "model"));
+  DeviceBirth d;
+  d.device_id = std::string(id);
+  internal::CopyTo(key, d.attestation_key);
+  d.model = std::string(model);
+  if (auto s = ParseDeviceId(d.device_id); !s.has_value()) {
+    return Malformed("born device", s.error().message());
+  }
+  IOTSEC_RETURN_IF_ERROR(internal::CheckDisplayText(d.model, kMaxModelSize, "device model"));
+  IOTSEC_RETURN_IF_ERROR(internal::CheckP256Point(d.attestation_key, "attestation key"));
+  return d;
+}
+
+Result<std::string> ParseDeviceItem(ByteSpan item) {
+  cbor::DecodeLimits limits;
+  limits.max_depth = 1;
+  limits.max_items = 1;
+  auto v = cbor::Decode(item, limits);
+  if (!v.has_value()) {
+    return Malformed("device", v.error().message());
+  }
+  IOTSEC_TRY(id, GetText(*v, 1, kMaxDeviceIdSize, "device id"));
+  if (auto s = ParseDeviceId(id); !s.has_value()) {
+    return Malformed("device", s.error().message());
+  }
+  return std::string(id);
+}
+
+Result<std::string> VerifyBatchMember(const BatchCommitment& commitment,
+                                      const BatchMember& member) {
+  auto included = VerifyInclusion(LeafHash(member.item), member.position, commitment.count,
+                                  member.proof, commitment.root);
+  if (!included.has_value()) {
+    return Fail(ErrorCode::kDataLoss,
+                "the member proof does not verify: " + included.error().message());
+  }
+  if (!member.item.empty() && (member.item[0] >> 5) == 4) {  // an array: a born device
+    IOTSEC_TRY(born, ParseBirthItem(member.item));
+    return born.device_id;
+  }
+  return ParseDeviceItem(member.item);
+}
+
+Bytes SignedRecord::Bundle() const {
+  Bytes out = encoded_;
+  out.insert(out.end(), attachment_.begin(), attachment_.end());
+  return out;
 }
 
 Bytes SignedRecord::ToBeSigned() const {
@@ -429,21 +639,89 @@ Status SignedRecord::VerifyWith(const OrgKey& key) {
 Result<Bytes> SignRecord(const Record& record, const OrgSigner& signer) {
   IOTSEC_RETURN_IF_ERROR(CheckRecord(record));
   IOTSEC_TRY(payload, EncodePayload(record, signer.origin()));
-  if (payload.size() + 256 > kMaxRecordSize) {
-    return Fail(ErrorCode::kInvalidArgument, "record payload of " + std::to_string(payload.size()) +
-                                                 " octets exceeds the record size limit of " +
-                                                 std::to_string(kMaxRecordSize));
+  const Bytes attachment = EncodeAttachment(record);
+  if (payload.size() + attachment.size() + 256 > kMaxRecordSize) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "record of " + std::to_string(payload.size() + attachment.size()) +
+                    " octets exceeds the record size limit of " + std::to_string(kMaxRecordSize));
   }
   // The kid goes into the protected header so that the signature covers who signed.
   cose::Headers headers;
   headers.SetProtected(cose::kHeaderKid, Value::ByteString(AsBytes(signer.org_id())));
-  return cose::Sign1(signer.signer(), payload, {}, headers, cose::Tagging::kTagged);
+  IOTSEC_TRY(bundle, cose::Sign1(signer.signer(), payload, {}, headers, cose::Tagging::kTagged));
+  bundle.insert(bundle.end(), attachment.begin(), attachment.end());
+  return bundle;
 }
 
-Result<SignedRecord> ParseRecord(ByteSpan encoded) {
-  if (encoded.size() > kMaxRecordSize) {
+Result<size_t> EntrySize(ByteSpan bundle) {
+  // Deterministic CBOR (RFC 8949 §4.2.1) fixes the layout of a record's COSE_Sign1:
+  // tag 18 (0xd2) | array of 4 (0x84) | bstr protected | {} (0xa0) | bstr payload | bstr sig.
+  // Only the heads are read here; ParseRecordImpl checks everything.
+  size_t pos = 2;
+  auto skip_bstr = [&](std::string_view what) -> Status {
+    if (pos >= bundle.size() || (bundle[pos] >> 5) != 2) {
+      return Malformed("COSE_Sign1", std::string(what) + " is not a byte string");
+    }
+    const uint8_t info = bundle[pos] & 0x1f;
+    size_t head = 1;
+    uint64_t len = info;
+    if (info >= 24 && info <= 27) {
+      head += size_t{1} << (info - 24);
+      if (pos + head > bundle.size()) {
+        return Malformed("COSE_Sign1", "truncated");
+      }
+      len = 0;
+      for (size_t i = 1; i < head; ++i) {
+        len = (len << 8) | bundle[pos + i];
+      }
+    } else if (info > 23) {
+      return Malformed("COSE_Sign1", std::string(what) + " has an indefinite or reserved length");
+    }
+    if (len > bundle.size() - pos - head) {
+      return Malformed("COSE_Sign1", "truncated");
+    }
+    pos += head + static_cast<size_t>(len);
+    return Ok();
+  };
+  if (bundle.size() < 2 || bundle[0] != 0xd2 || bundle[1] != 0x84) {
+    return Malformed("COSE_Sign1", "a record must be a COSE_Sign1 with tag 18");
+  }
+  IOTSEC_RETURN_IF_ERROR(skip_bstr("the protected header"));
+  if (pos >= bundle.size() || bundle[pos] != 0xa0) {
+    return Malformed("COSE_Sign1", "the unprotected header must be an empty map");
+  }
+  ++pos;
+  IOTSEC_RETURN_IF_ERROR(skip_bstr("the payload"));
+  IOTSEC_RETURN_IF_ERROR(skip_bstr("the signature"));
+  return pos;
+}
+
+Result<SignedRecord> ParseRecord(ByteSpan bundle) {
+  if (bundle.size() > kMaxRecordSize) {
     return Malformed("record", "larger than " + std::to_string(kMaxRecordSize) + " octets");
   }
+  IOTSEC_TRY(entry_size, EntrySize(bundle));
+  const ByteSpan attachment = bundle.subspan(entry_size);
+  return ParseRecordImpl(bundle.first(entry_size), &attachment);
+}
+
+Result<SignedRecord> ParseRecord(ByteSpan entry, ByteSpan attachment) {
+  if (entry.size() > kMaxRecordSize || attachment.size() > kMaxRecordSize - entry.size()) {
+    return Malformed("record", "larger than " + std::to_string(kMaxRecordSize) + " octets");
+  }
+  return ParseRecordImpl(entry, &attachment);
+}
+
+Result<SignedRecord> ParseRecordEntry(ByteSpan entry) {
+  if (entry.size() > kMaxRecordSize) {
+    return Malformed("record", "larger than " + std::to_string(kMaxRecordSize) + " octets");
+  }
+  return ParseRecordImpl(entry, nullptr);
+}
+
+// ParseRecordImpl parses |entry| and, unless |attachment| is null, the attachment that must
+// follow it (empty for types without one).
+Result<SignedRecord> ParseRecordImpl(ByteSpan encoded, const ByteSpan* attachment) {
   cbor::DecodeLimits outer_limits;
   outer_limits.max_depth = 3;  // tag, array, the unprotected map
   outer_limits.max_items = 16;
@@ -499,7 +777,7 @@ Result<SignedRecord> ParseRecord(ByteSpan encoded) {
 
   cbor::DecodeLimits payload_limits;
   payload_limits.max_depth = 3;
-  payload_limits.max_items = 4 * kMaxBatchDevices + 64;
+  payload_limits.max_items = 4 * kMaxSps + 64;
   payload_limits.max_string_length = kMaxRecordSize;
   auto body = cbor::Decode(*payload, payload_limits);
   if (!body.has_value()) {
@@ -524,13 +802,41 @@ Result<SignedRecord> ParseRecord(ByteSpan encoded) {
     return Malformed("origin", s.error().message());
   }
   IOTSEC_TRY(seq, GetUint(*f[2], "seq"));
-  IOTSEC_TRY(record_body, DecodeBody(type, std::span(f).first(fields.size())));
+  std::optional<BatchCommitment> batch;
+  Hash z_digest{};
+  IOTSEC_TRY(record_body, DecodeBody(type, std::span(f).first(fields.size()), batch, z_digest));
 
   SignedRecord out;
   out.record_.seq = seq;
   out.record_.body = std::move(record_body);
-  if (auto s = CheckRecord(out.record_); !s.has_value()) {
+  out.batch_ = batch;
+  const bool has_attachment = HasAttachment(type);
+  out.complete_ = attachment != nullptr || !has_attachment;
+  if (attachment != nullptr) {
+    if (!has_attachment && !attachment->empty()) {
+      return Malformed("record", "trailing octets after a record without an attachment");
+    }
+    if (has_attachment) {
+      if (attachment->empty()) {
+        return Malformed("record", "the attachment is missing");
+      }
+      IOTSEC_RETURN_IF_ERROR(DecodeAttachment(*attachment, out.record_.body, z_digest));
+    }
+  }
+  if (auto s = CheckRecordImpl(out.record_, out.complete_); !s.has_value()) {
     return Malformed(RecordTypeName(type), s.error().message());
+  }
+  if (attachment != nullptr && batch.has_value()) {
+    // §4.8: the list must be the one the signature commits to.
+    if (BatchCount(out.record_) != batch->count) {
+      return Malformed("attachment", "lists " + std::to_string(BatchCount(out.record_)) +
+                                         " device(s) but the record signs a count of " +
+                                         std::to_string(batch->count));
+    }
+    IOTSEC_TRY(tree, BatchTree(out.record_));
+    if (tree.Root() != batch->root) {
+      return Malformed("attachment", "the device list does not match the root the record signs");
+    }
   }
   out.signer_ = std::move(signer);
   out.origin_ = std::string(origin);
@@ -543,6 +849,9 @@ Result<SignedRecord> ParseRecord(ByteSpan encoded) {
     return Fail(ErrorCode::kInternal, "ledger record: COSE_Sign1 layout mismatch");
   }
   out.encoded_ = ToBytes(encoded);
+  if (attachment != nullptr) {
+    out.attachment_ = ToBytes(*attachment);
+  }
   out.protected_ = {prot_offset, prot->size()};
   out.payload_ = {payload_offset, payload->size()};
   out.signature_ = {sig_offset, signature.size()};

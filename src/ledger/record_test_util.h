@@ -67,6 +67,14 @@ inline GenesisConfig TestGenesis() {
   return g;
 }
 
+// FlipSignatureBit flips the last bit of the signature of a record bundle (the last octet of
+// its entry), so that the record parses but its signature fails.
+inline void FlipSignatureBit(Bytes& bundle) {
+  auto size = EntrySize(bundle);
+  ASSERT_TRUE(size.has_value()) << size.error().ToString();
+  bundle[*size - 1] ^= 0x01;
+}
+
 // TestLedger is a state plus what a writer needs: per-organization sequence numbers and the
 // next log index.
 class TestLedger {

@@ -430,7 +430,7 @@ struct LedgerState::Impl {
   }
 
   void Apply(uint32_t signer, const KmsParams& k, uint64_t index) {
-    orgs[signer].kms.push_back(KmsParamsView{k.period, k.kpak, k.z, index});
+    orgs[signer].kms.push_back(KmsParamsView{k.period, k.kpak, k.z, k.onboarding_key, index});
     Journal(Undo::Kind::kKmsAdded, signer);
   }
 
@@ -494,6 +494,10 @@ Status LedgerState::Validate(const SignedRecord& record) const {
 
 Status LedgerState::ValidateImpl(const SignedRecord& record, bool verify_signature) const {
   const Impl& s = *impl_;
+  if (!record.complete()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "the record comes without its attachment (doc/formats/ledger-records.md §4.8)");
+  }
   if (record.origin() != s.genesis.origin) {
     return Fail(ErrorCode::kInvalidArgument, "the record is for ledger " + Quote(record.origin()) +
                                                  ", not " + Quote(s.genesis.origin));
@@ -718,6 +722,7 @@ crypto::Sha256Digest LedgerState::Digest() const {
       PutU64(buf, static_cast<uint64_t>(k.period.Index()));
       Append(buf, k.kpak);
       Append(buf, k.z);
+      Append(buf, k.onboarding_key);
       PutU64(buf, k.log_index);
     }
     std::vector<std::pair<std::string_view, uint64_t>> revoked(o.revoked_identities.begin(),

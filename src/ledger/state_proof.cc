@@ -134,9 +134,41 @@ bool KnownRole(std::string_view role) {
   return role == kBirth || role == kOwnership || role == kBinding || role == kRevocation;
 }
 
+Result<std::vector<Hash>> ProofFromJson(const Json& proof, const std::string& what) {
+  if (!proof.is_array() || proof.size() > kMaxProofSize) {
+    return Bad(what + " must be an array of at most " + std::to_string(kMaxProofSize) +
+               " hashes");
+  }
+  std::vector<Hash> out;
+  for (size_t k = 0; k < proof.size(); ++k) {
+    IOTSEC_TRY(h, HashHex(proof[k], what + "[" + std::to_string(k) + "]"));
+    out.push_back(h);
+  }
+  return out;
+}
+
+// kMaxBatchItemSize bounds one batch item: a born device [id, key, model].
+constexpr size_t kMaxBatchItemSize = 512;
+
+Result<std::optional<BatchMember>> MemberFromJson(const Json& j, const std::string& what) {
+  if (j.is_null()) {
+    return std::optional<BatchMember>();
+  }
+  IOTSEC_RETURN_IF_ERROR(ExactKeys(j, {"position", "proof", "item"}, what));
+  BatchMember m;
+  IOTSEC_TRY(position, Unsigned(j["position"], what + ".position"));
+  m.position = position;
+  IOTSEC_TRY(proof, ProofFromJson(j["proof"], what + ".proof"));
+  m.proof = std::move(proof);
+  IOTSEC_TRY(item, LowerHex(j["item"], 1, kMaxBatchItemSize, what + ".item"));
+  m.item = std::move(item);
+  return std::optional<BatchMember>(std::move(m));
+}
+
 Result<ProvenEntry> EntryFromJson(const Json& j, size_t i) {
   const std::string what = "records[" + std::to_string(i) + "]";
-  IOTSEC_RETURN_IF_ERROR(ExactKeys(j, {"role", "index", "leaf_hash", "proof", "entry"}, what));
+  IOTSEC_RETURN_IF_ERROR(
+      ExactKeys(j, {"role", "index", "leaf_hash", "proof", "entry", "batch"}, what));
   ProvenEntry e;
   IOTSEC_TRY(role, String(j["role"], what + ".role"));
   if (!KnownRole(role)) {
@@ -147,17 +179,12 @@ Result<ProvenEntry> EntryFromJson(const Json& j, size_t i) {
   e.index = index;
   IOTSEC_TRY(leaf_hash, HashHex(j["leaf_hash"], what + ".leaf_hash"));
   e.leaf_hash = leaf_hash;
-  const Json& proof = j["proof"];
-  if (!proof.is_array() || proof.size() > kMaxProofSize) {
-    return Bad(what + ".proof must be an array of at most " + std::to_string(kMaxProofSize) +
-               " hashes");
-  }
-  for (size_t k = 0; k < proof.size(); ++k) {
-    IOTSEC_TRY(h, HashHex(proof[k], what + ".proof[" + std::to_string(k) + "]"));
-    e.proof.push_back(h);
-  }
+  IOTSEC_TRY(proof, ProofFromJson(j["proof"], what + ".proof"));
+  e.proof = std::move(proof);
   IOTSEC_TRY(entry, LowerHex(j["entry"], 1, kMaxRecordSize, what + ".entry"));
   e.entry = std::move(entry);
+  IOTSEC_TRY(member, MemberFromJson(j["batch"], what + ".batch"));
+  e.member = std::move(member);
   return e;
 }
 
@@ -263,23 +290,43 @@ Result<Proven> ProveEntry(const ProvenEntry& e, uint64_t claimed_index, uint64_t
   if (!included.has_value()) {
     return Lost(what + ": the inclusion proof does not verify: " + included.error().message());
   }
-  auto record = ParseRecord(e.entry);
+  auto record = ParseRecordEntry(e.entry);
   if (!record.has_value()) {
     return Lost(what + " is not a valid record: " + record.error().message());
   }
   if (record->origin() != origin) {
     return Lost(what + " names the ledger " + Quoted(record->origin()) + ", not " + Quoted(origin));
   }
+  const std::optional<BatchCommitment>& batch = record->batch();
+  if (batch.has_value() != e.member.has_value()) {
+    return Lost(what + (batch ? " is a batch record but comes without the device's member proof"
+                              : " is not a batch record but comes with a member proof"));
+  }
+  if (batch.has_value()) {
+    // doc/formats/ledger-records.md §4.8: the item's leaf (RFC 9162 §2.1.1) at its position
+    // must lead to the root that the record signs, in a tree of the count it signs.
+    auto member = VerifyInclusion(LeafHash(e.member->item), e.member->position, batch->count,
+                                  e.member->proof, batch->root);
+    if (!member.has_value()) {
+      return Lost(what + ": the device's member proof does not verify: " +
+                  member.error().message());
+    }
+  }
   return Proven{&e, std::move(*record)};
 }
 
-// Contains returns whether |ids| holds |id|; ParseRecord has checked that the ids of a batch are
-// in strictly ascending order.
-bool Contains(const std::vector<std::string>& ids, std::string_view id) {
-  return std::binary_search(ids.begin(), ids.end(), id);
+// MemberId returns the device id of the batch item of |p| (a transfer or binding).
+Result<std::string> MemberId(const Proven& p, std::string_view what) {
+  auto id = ParseDeviceItem(p.entry->member->item);
+  if (!id.has_value()) {
+    return Lost(std::string(what) + ": the member item is not a device id: " +
+                id.error().message());
+  }
+  return std::move(*id);
 }
 
-Status CheckBirth(const SignedRecord& r, const DeviceView& v) {
+Status CheckBirth(const Proven& p, const DeviceView& v) {
+  const SignedRecord& r = p.record;
   const auto* batch = std::get_if<DeviceBirthBatch>(&r.record().body);
   if (batch == nullptr) {
     return Lost("the birth record is a " + std::string(RecordTypeName(r.record().type())) +
@@ -289,12 +336,14 @@ Status CheckBirth(const SignedRecord& r, const DeviceView& v) {
     return Lost("the birth record is signed by " + Quoted(r.signer()) +
                 ", not by the claimed manufacturer " + Quoted(v.manufacturer));
   }
-  // ParseRecord has checked that the devices are in strictly ascending order of id.
-  auto it = std::lower_bound(
-      batch->devices.begin(), batch->devices.end(), v.device_id,
-      [](const DeviceBirth& d, const std::string& id) { return d.device_id < id; });
-  if (it == batch->devices.end() || it->device_id != v.device_id) {
-    return Lost("the birth record does not list the device");
+  auto born = ParseBirthItem(p.entry->member->item);
+  if (!born.has_value()) {
+    return Lost("the birth record's member item is not a born device: " +
+                born.error().message());
+  }
+  const DeviceBirth* it = &*born;
+  if (it->device_id != v.device_id) {
+    return Lost("the birth record's member item is another device");
   }
   if (it->attestation_key != v.attestation_key) {
     return Lost("the birth record gives the device another attestation key");
@@ -327,8 +376,9 @@ Status CheckOwnership(const Proven& ownership, const Proven& birth, const Device
     return Lost("the ownership record is a " + std::string(RecordTypeName(r.record().type())) +
                 " record, not an ownership transfer");
   }
-  if (!Contains(transfer->devices, v.device_id)) {
-    return Lost("the ownership record does not transfer the device");
+  IOTSEC_TRY(member, MemberId(ownership, "the ownership record"));
+  if (member != v.device_id) {
+    return Lost("the ownership record's member item is another device");
   }
   if (transfer->new_owner != v.owner) {
     return Lost("the ownership record transfers the device to " + Quoted(transfer->new_owner) +
@@ -337,7 +387,8 @@ Status CheckOwnership(const Proven& ownership, const Proven& birth, const Device
   return Ok();
 }
 
-Status CheckBinding(const SignedRecord& r, const DeviceView& v) {
+Status CheckBinding(const Proven& p, const DeviceView& v) {
+  const SignedRecord& r = p.record;
   if (*v.binding_index < v.owner_index) {
     return Lost("the binding record comes before the ownership record, so it no longer holds");
   }
@@ -346,8 +397,9 @@ Status CheckBinding(const SignedRecord& r, const DeviceView& v) {
     return Lost("the binding record is a " + std::string(RecordTypeName(r.record().type())) +
                 " record, not a binding");
   }
-  if (!Contains(binding->devices, v.device_id)) {
-    return Lost("the binding record does not bind the device");
+  IOTSEC_TRY(member, MemberId(p, "the binding record"));
+  if (member != v.device_id) {
+    return Lost("the binding record's member item is another device");
   }
   if (binding->mno != v.mno) {
     return Lost("the binding record names another MNO than the view claims");
@@ -409,11 +461,22 @@ std::string DeviceStateToJson(const DeviceStateAnswer& a) {
     for (const Hash& h : r.proof) {
       proof.push_back(HexEncode(h));
     }
+    Json member = nullptr;
+    if (r.member.has_value()) {
+      Json member_proof = Json::array();
+      for (const Hash& h : r.member->proof) {
+        member_proof.push_back(HexEncode(h));
+      }
+      member = {{"position", r.member->position},
+                {"proof", member_proof},
+                {"item", HexEncode(r.member->item)}};
+    }
     records.push_back({{"role", r.role},
                        {"index", r.index},
                        {"leaf_hash", HexEncode(r.leaf_hash)},
                        {"proof", proof},
-                       {"entry", HexEncode(r.entry)}});
+                       {"entry", HexEncode(r.entry)},
+                       {"batch", member}});
   }
   Json j = {
       {"device_id", v.device_id},
@@ -487,12 +550,12 @@ Result<DeviceView> VerifyDeviceState(const DeviceStateAnswer& answer, std::strin
   const uint64_t size = checkpoint.size;
   const Hash& root = checkpoint.root;
   IOTSEC_TRY(birth, ProveEntry(*roles[kBirth], v.birth_index, size, root, trust.origin));
-  IOTSEC_RETURN_IF_ERROR(CheckBirth(birth.record, v));
+  IOTSEC_RETURN_IF_ERROR(CheckBirth(birth, v));
   IOTSEC_TRY(ownership, ProveEntry(*roles[kOwnership], v.owner_index, size, root, trust.origin));
   IOTSEC_RETURN_IF_ERROR(CheckOwnership(ownership, birth, v));
   if (v.binding_index.has_value()) {
     IOTSEC_TRY(binding, ProveEntry(*roles[kBinding], *v.binding_index, size, root, trust.origin));
-    IOTSEC_RETURN_IF_ERROR(CheckBinding(binding.record, v));
+    IOTSEC_RETURN_IF_ERROR(CheckBinding(binding, v));
   } else if (v.mno.has_value() || !v.sps.empty()) {
     return Lost("the view claims a binding but gives no binding record");
   }

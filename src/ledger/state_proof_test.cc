@@ -35,6 +35,7 @@ using Json = nlohmann::json;
 // The checkpoint key of the test ledger: seed 32 x 0x42, named after the origin. The fuzzer
 // fuzz/device_state.cc trusts the same key.
 constexpr uint8_t kLogSeed = 0x42;
+constexpr char kSn1[] = "urn:dev:acme:sn1";
 
 
 
@@ -65,17 +66,28 @@ class StateProofTest : public ::testing::Test {
 
   // Put signs |body| as |org|, applies it and appends it to the tree; returns its index.
   uint64_t Put(const std::string& org, RecordBody body) {
-    Bytes entry = l_.Sign(org, std::move(body));
+    Bytes bundle = l_.Sign(org, std::move(body));
     const uint64_t index = l_.next_index();
-    auto s = l_.Submit(entry);
+    auto s = l_.Submit(bundle);
     EXPECT_TRUE(s.has_value()) << s.error().ToString();
-    tree_.AppendLeaf(entry);
-    entries_.push_back(std::move(entry));
+    AppendBundle(std::move(bundle));
     return index;
   }
 
-  // Proven returns the record at |index| with its proof in the whole tree.
-  ProvenEntry Proven(std::string role, uint64_t index) {
+  // AppendBundle appends the entry of a record bundle to the tree (the log holds the signed
+  // record; the attachment stays beside it).
+  void AppendBundle(Bytes bundle) {
+    auto parsed = ParseRecord(bundle);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().ToString();
+    tree_.AppendLeaf(parsed->encoded());
+    entries_.push_back(parsed->encoded());
+    records_.push_back(std::move(*parsed));
+  }
+
+  // Proven returns the record at |index| with its proof in the whole tree and, for a batch
+  // record, the member proof of |device| (of its first device if it does not list |device|,
+  // as a lying node might).
+  ProvenEntry Proven(std::string role, uint64_t index, const std::string& device = kSn1) {
     ProvenEntry e;
     e.role = std::move(role);
     e.index = index;
@@ -84,6 +96,28 @@ class StateProofTest : public ::testing::Test {
     EXPECT_TRUE(proof.has_value());
     e.proof = proof.value_or(std::vector<Hash>{});
     e.entry = entries_.at(index);
+    const Record& r = records_.at(index).record();
+    if (records_.at(index).batch().has_value()) {
+      auto tree = BatchTree(r);
+      EXPECT_TRUE(tree.has_value());
+      size_t position = 0;
+      for (size_t i = 0; i < tree->size(); ++i) {
+        auto id = ParseDeviceItem(BatchItem(r, i));
+        auto born = ParseBirthItem(BatchItem(r, i));
+        const std::string listed = id ? *id : (born ? born->device_id : "");
+        if (listed == device) {
+          position = i;
+          break;
+        }
+      }
+      BatchMember m;
+      m.position = position;
+      m.item = BatchItem(r, position);
+      auto path = InclusionProof(*tree, position, tree->size());
+      EXPECT_TRUE(path.has_value());
+      m.proof = path.value_or(std::vector<Hash>{});
+      e.member = std::move(m);
+    }
     return e;
   }
 
@@ -100,13 +134,13 @@ class StateProofTest : public ::testing::Test {
     auto view = l_.state().Lookup(device_id);
     EXPECT_TRUE(view.has_value());
     a.view = view.value_or(DeviceView{});
-    a.records.push_back(Proven("birth", a.view.birth_index));
-    a.records.push_back(Proven("ownership", a.view.owner_index));
+    a.records.push_back(Proven("birth", a.view.birth_index, device_id));
+    a.records.push_back(Proven("ownership", a.view.owner_index, device_id));
     if (a.view.binding_index) {
-      a.records.push_back(Proven("binding", *a.view.binding_index));
+      a.records.push_back(Proven("binding", *a.view.binding_index, device_id));
     }
     if (a.view.revocation_index) {
-      a.records.push_back(Proven("revocation", *a.view.revocation_index));
+      a.records.push_back(Proven("revocation", *a.view.revocation_index, device_id));
     }
     a.tree_size = tree_.size();
     a.root = tree_.Root();
@@ -139,6 +173,7 @@ class StateProofTest : public ::testing::Test {
   TestLedger l_;
   MemoryTree tree_;
   std::vector<Bytes> entries_;
+  std::vector<SignedRecord> records_;
   NoteSigner log_ = TestSigner(kOrigin, kLogSeed);
   DeviceTrust trust_;
   uint64_t birth_ = 0, to_carol_ = 0, to_bob_ = 0, bind1_ = 0, bind0_ = 0, revoke2_ = 0;
@@ -399,7 +434,8 @@ TEST_F(StateProofTest, RefusesWrongRolesAndRecords) {
     Rec(a, "binding") = Proven("binding", bind0_);
     a.view.binding_index = bind0_;
     a.view.sps = {"sp1"};
-    Refused(a, sn1, ErrorCode::kDataLoss, "does not bind the device", "other device's binding");
+    Refused(a, sn1, ErrorCode::kDataLoss, "member item is another device",
+            "other device's binding");
   }
   {
     // The binding record given as the revocation record.
@@ -426,12 +462,11 @@ TEST_F(StateProofTest, RefusesRecordsOfAnotherLedger) {
   auto foreign = SignRecord(Record{99, Births("acme", "sn", 4)}, *signer);
   ASSERT_TRUE(foreign.has_value());
   DeviceStateAnswer a = Answer("urn:dev:acme:sn3");
-  tree_.AppendLeaf(*foreign);
-  entries_.push_back(*foreign);
+  AppendBundle(*foreign);
   const uint64_t index = tree_.size() - 1;
   a.records.clear();
-  a.records.push_back(Proven("birth", index));
-  a.records.push_back(Proven("ownership", index));
+  a.records.push_back(Proven("birth", index, "urn:dev:acme:sn3"));
+  a.records.push_back(Proven("ownership", index, "urn:dev:acme:sn3"));
   a.view.birth_index = index;
   a.view.owner_index = index;
   a.tree_size = tree_.size();

@@ -181,7 +181,7 @@ TEST_F(StateTest, RefusesBadSignatures) {
   // One flipped bit of the signature, and one of the payload.
   Bytes good = l_.Sign("acme", OwnershipTransfer{{"urn:dev:acme:sn0"}, "bob"});
   Bytes flipped = good;
-  flipped.back() ^= 0x01;
+  testing::FlipSignatureBit(flipped);
   ExpectRefused(flipped, ErrorCode::kUnauthenticated, "does not verify");
   Bytes payload_flip = good;
   // Change "bob" into "bod" in the payload: still well formed, no longer signed.
@@ -235,7 +235,7 @@ TEST_F(StateTest, ReplayStoredChecksEverythingButTheSignature) {
   // A stored record whose signature was verified when it was appended is applied without
   // verifying it again (here: one flipped signature bit that Validate would refuse).
   Bytes flipped = l_.Sign("acme", OwnershipTransfer{{"urn:dev:acme:sn0"}, "bob"});
-  flipped.back() ^= 0x01;
+  testing::FlipSignatureBit(flipped);
   auto stored = ParseRecord(flipped);
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(replay.Validate(*stored).error().code(), ErrorCode::kUnauthenticated);

@@ -647,8 +647,22 @@ Result<Bytes> LogStore::IndexGet(std::string_view table, ByteSpan key) {
   return out;
 }
 
+Result<std::vector<std::pair<Bytes, Bytes>>> LogStore::IndexScanFrom(std::string_view table,
+                                                                     ByteSpan start,
+                                                                     size_t limit) {
+  return ScanIndex(table, start, {}, limit);
+}
+
 Result<std::vector<std::pair<Bytes, Bytes>>> LogStore::IndexScan(std::string_view table,
                                                                  ByteSpan prefix, size_t limit) {
+  return ScanIndex(table, prefix, prefix, limit);
+}
+
+// ScanIndex returns up to |limit| pairs of |table| from key |start| on, in key order, while
+// their keys start with |prefix|.
+Result<std::vector<std::pair<Bytes, Bytes>>> LogStore::ScanIndex(std::string_view table,
+                                                                 ByteSpan start, ByteSpan prefix,
+                                                                 size_t limit) {
   if (!ValidIndexTable(table)) {
     return Fail(ErrorCode::kInvalidArgument, "invalid index table name");
   }
@@ -656,7 +670,7 @@ Result<std::vector<std::pair<Bytes, Bytes>>> LogStore::IndexScan(std::string_vie
   std::lock_guard<std::mutex> lock(impl_->read_mu_);
   internal::Stmt& st = impl_->kv_scan_;
   IOTSEC_RETURN_IF_ERROR(st.BindText(1, table));
-  IOTSEC_RETURN_IF_ERROR(st.BindBlob(2, prefix));
+  IOTSEC_RETURN_IF_ERROR(st.BindBlob(2, start));
   while (out.size() < limit) {
     Result<bool> row = st.Step();
     if (!row) {

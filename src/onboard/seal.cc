@@ -5,6 +5,9 @@
 #include <string>
 #include <utility>
 
+#include <sys/stat.h>
+
+#include "iotsec/common/file.h"
 #include "iotsec/cose/cbor.h"
 #include "iotsec/cose/cose.h"
 #include "iotsec/cose/encrypt0.h"
@@ -169,6 +172,30 @@ Result<Bytes> SealAnswer(const AnswerKey& key, ByteSpan body) {
 Result<crypto::SecretBytes> OpenAnswer(const AnswerKey& key, ByteSpan message) {
   IOTSEC_RETURN_IF_ERROR(CheckSize(message));
   return Decrypt(message, SealAccess::Key(key), Aad("answer"));
+}
+
+Result<crypto::X25519PrivateKey> LoadOrCreateOnboardingKey(const std::string& path,
+                                                           bool* created) {
+  if (created != nullptr) {
+    *created = false;
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    IOTSEC_TRY(key, crypto::X25519PrivateKey::Generate());
+    IOTSEC_TRY(raw, key.PrivateBytes());
+    IOTSEC_RETURN_IF_ERROR(WriteFileAtomic(path, ByteSpan(raw.data(), raw.size()), 0600));
+    if (created != nullptr) {
+      *created = true;
+    }
+    return key;
+  }
+  crypto::SecretBytes raw;
+  IOTSEC_RETURN_IF_ERROR(ReadFileInto(path, raw, crypto::kX25519KeySize));
+  if (raw.size() != crypto::kX25519KeySize) {
+    return Fail(ErrorCode::kInvalidArgument, path + ": want a 32-octet X25519 private key, got " +
+                                                 std::to_string(raw.size()) + " octets");
+  }
+  return crypto::X25519PrivateKey::FromBytes(ByteSpan(raw.data(), raw.size()));
 }
 
 }  // namespace iotsec::onboard

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "iotsec/common/bytes.h"
+#include "iotsec/ledger/attachments.h"
 #include "iotsec/ledger/merkle.h"
 #include "iotsec/ledger/record.h"
 #include "iotsec/ledger/state.h"
@@ -160,6 +161,42 @@ void HandleTile(LedgerNode& node, const httplib::Request& req, httplib::Response
   res.set_content(std::move(body), "application/octet-stream");
 }
 
+// HandleAttachment answers GET /v1/ledger/attachments/<index>: the attachment of the record at
+// a log index (doc/formats/ledger-records.md §4.8), which a mirror needs besides the entry to
+// replay the record; 404 when the entry has none or does not exist yet.
+void HandleAttachment(LedgerNode& node, const httplib::Request& req, httplib::Response& res) {
+  const std::string text = req.matches.size() > 1 ? req.matches[1].str() : std::string();
+  uint64_t index = 0;
+  if (text.empty() || text.size() > 19 || (text.size() > 1 && text[0] == '0') ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    SendError(res, 400, "invalid_argument", "the index must be a decimal log index");
+    return;
+  }
+  index = std::stoull(text);
+  auto size = node.store().Size();
+  if (!size) {
+    SendError(res, size.error());
+    return;
+  }
+  if (index >= *size) {
+    SendError(res, 404, "not_found", "the log has no entry " + text);
+    return;
+  }
+  auto attachment = ledger::ReadAttachment(node.store(), index);
+  if (!attachment) {
+    SendError(res, attachment.error());
+    return;
+  }
+  if (attachment->empty()) {
+    SendError(res, 404, "not_found", "the record at index " + text + " has no attachment");
+    return;
+  }
+  // Attachments never change once their entry is committed.
+  res.set_header("Cache-Control", "public, max-age=31536000, immutable");
+  res.set_content(std::string(attachment->begin(), attachment->end()),
+                  "application/octet-stream");
+}
+
 void HandleDevice(LedgerNode& node, const httplib::Request& req, httplib::Response& res) {
   const std::string id = req.matches.size() > 1 ? req.matches[1].str() : std::string();
   auto p = node.DeviceState(id);
@@ -182,6 +219,7 @@ nlohmann::json KmsParamsJson(const std::vector<ledger::KmsParamsView>& params) {
     out.push_back({{"period", k.period.ToString()},
                    {"kpak", HexEncode(k.kpak)},
                    {"z", HexEncode(k.z)},
+                   {"onboarding_key", HexEncode(k.onboarding_key)},
                    {"index", k.log_index}});
   }
   return out;
@@ -293,6 +331,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(LedgerNode& node,
         Guard([n](const httplib::Request&, httplib::Response& res) { HandleCheckpoint(*n, res); }));
   s.Get(R"(/tile/.*)", Guard([n](const httplib::Request& req, httplib::Response& res) {
           HandleTile(*n, req, res);
+        }));
+  s.Get(R"(/v1/ledger/attachments/(.+))",
+        Guard([n](const httplib::Request& req, httplib::Response& res) {
+          HandleAttachment(*n, req, res);
         }));
   s.Get(R"(/v1/ledger/devices/(.+))",
         Guard([n](const httplib::Request& req, httplib::Response& res) {

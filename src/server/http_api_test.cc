@@ -18,6 +18,8 @@
 namespace iotsec::server {
 namespace {
 
+using testing::EntryOf;
+using testing::FlipSignatureBit;
 using testing::TempDir;
 using testing::Writer;
 
@@ -64,7 +66,7 @@ TEST_F(HttpApiTest, SubmitThenReadEverythingBack) {
   ASSERT_EQ(res->status, 200) << res->body;
   auto j = nlohmann::json::parse(res->body);
   EXPECT_EQ(j["index"], 1);
-  EXPECT_EQ(j["leaf_hash"], HexEncode(ledger::LeafHash(birth)));
+  EXPECT_EQ(j["leaf_hash"], HexEncode(ledger::LeafHash(EntryOf(birth))));
 
   // The checkpoint verifies under the node key.
   auto cp_res = client_->Get("/checkpoint");
@@ -83,7 +85,7 @@ TEST_F(HttpApiTest, SubmitThenReadEverythingBack) {
   ledger::Hash h0{}, h1{};
   std::copy(tile->body.begin(), tile->body.begin() + 32, h0.begin());
   std::copy(tile->body.begin() + 32, tile->body.end(), h1.begin());
-  EXPECT_EQ(h1, ledger::LeafHash(birth));
+  EXPECT_EQ(h1, ledger::LeafHash(EntryOf(birth)));
   EXPECT_EQ(ledger::NodeHash(h0, h1), cp->root);
 
   // The entry bundle holds both entries, each prefixed by its uint24 big-endian length.
@@ -99,9 +101,18 @@ TEST_F(HttpApiTest, SubmitThenReadEverythingBack) {
   const size_t first_len = len_at(0);
   ASSERT_GE(b.size(), 3 + first_len + 3);
   const size_t second_len = len_at(3 + first_len);
-  EXPECT_EQ(second_len, birth.size());
+  // The log holds the signed record; its attachment (the device list) is served beside it.
+  const Bytes birth_entry = EntryOf(birth);
+  EXPECT_EQ(second_len, birth_entry.size());
   EXPECT_EQ(b.size(), 6 + first_len + second_len);
-  EXPECT_EQ(b.substr(6 + first_len), std::string(birth.begin(), birth.end()));
+  EXPECT_EQ(b.substr(6 + first_len), std::string(birth_entry.begin(), birth_entry.end()));
+  auto attachment = client_->Get("/v1/ledger/attachments/1");
+  ASSERT_TRUE(attachment);
+  EXPECT_EQ(attachment->status, 200);
+  EXPECT_EQ(attachment->body, std::string(birth.begin() + birth_entry.size(), birth.end()));
+  auto none = client_->Get("/v1/ledger/attachments/0");  // an admission has none
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 404);
 
   // Device state, with its id URL-encoded ('/' is not in serials, but ':' may be encoded).
   auto dev = client_->Get("/v1/ledger/devices/urn%3Adev%3Aacme%3ASN%2F1");
@@ -130,8 +141,8 @@ TEST_F(HttpApiTest, SubmitThenReadEverythingBack) {
       std::copy(bytes->begin(), bytes->end(), h.begin());
       proof.push_back(h);
     }
-    EXPECT_EQ(r["leaf_hash"], HexEncode(ledger::LeafHash(birth2)));
-    auto leaf = ledger::LeafHash(birth2);
+    EXPECT_EQ(r["leaf_hash"], HexEncode(ledger::LeafHash(EntryOf(birth2))));
+    auto leaf = ledger::LeafHash(EntryOf(birth2));
     EXPECT_TRUE(
         ledger::VerifyInclusion(leaf, r["index"].get<uint64_t>(), dcp->size, proof, dcp->root)
             .has_value());
@@ -178,7 +189,7 @@ TEST_F(HttpApiTest, RefusalsAreJsonErrorsWithTheRightStatus) {
   ExpectError(Post(adm), 409, "failed_precondition");
   // A record whose signature does not verify: flip the last octet of the signature.
   Bytes forged = writer_->Birth("acme", "SN9");
-  forged.back() ^= 1;
+  FlipSignatureBit(forged);
   ExpectError(Post(forged), 401, "unauthenticated");
   // Over 4 MiB.
   ExpectError(Post(Bytes(kMaxRecordBytes + 1, 0)), 413, "invalid_argument");

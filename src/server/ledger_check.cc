@@ -8,6 +8,7 @@
 
 #include "iotsec/common/file.h"
 #include "iotsec/crypto/ed25519.h"
+#include "iotsec/ledger/attachments.h"
 #include "iotsec/ledger/checkpoint.h"
 #include "iotsec/ledger/merkle.h"
 #include "iotsec/ledger/record.h"
@@ -102,9 +103,15 @@ void CheckReplay(ledger::LogStore& store, const ledger::GenesisConfig& genesis, 
       problems.Add("entries from " + std::to_string(start) + ": " + entries.error().message());
       return;
     }
+    auto attachments = ledger::ReadAttachments(store, start, entries->size());
+    if (!attachments) {
+      problems.Add("attachments from " + std::to_string(start) + ": " +
+                   attachments.error().message());
+      return;
+    }
     for (size_t i = 0; i < entries->size(); ++i) {
       const uint64_t index = start + i;
-      auto parsed = ledger::ParseRecord((*entries)[i]);
+      auto parsed = ledger::ParseRecord((*entries)[i], (*attachments)[i]);
       Status st =
           parsed ? state->ValidateAndApply(*parsed, index) : Status(Unexpected(parsed.error()));
       if (!st) {

@@ -18,6 +18,8 @@
 namespace iotsec::server {
 namespace {
 
+using testing::EntryOf;
+using testing::FlipSignatureBit;
 using testing::TempDir;
 using testing::Writer;
 
@@ -79,7 +81,7 @@ TEST_F(LedgerClientTest, SubmitsRecordsAndTracksSequenceNumbers) {
   auto r = client_->Submit(adm);
   ASSERT_TRUE(r.has_value()) << r.error().ToString();
   EXPECT_EQ(r->index, 0u);
-  EXPECT_EQ(r->leaf_hash, ledger::LeafHash(adm));
+  EXPECT_EQ(r->leaf_hash, ledger::LeafHash(EntryOf(adm)));
   EXPECT_EQ(client_->NextSeq("node").value_or(0), 2u);
   EXPECT_EQ(client_->NextSeq("acme").value_or(0), 1u);
 
@@ -98,7 +100,7 @@ TEST_F(LedgerClientTest, SubmitsRecordsAndTracksSequenceNumbers) {
   EXPECT_EQ(again.error().message(), direct.error().message());
   // Other refusals keep their codes.
   Bytes forged = writer_->Birth("acme", "SN2");
-  forged.back() ^= 1;
+  FlipSignatureBit(forged);
   auto f = client_->Submit(forged);
   ASSERT_FALSE(f.has_value());
   EXPECT_EQ(f.error().code(), ErrorCode::kUnauthenticated);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <any>
+#include <deque>
 #include <future>
 #include <mutex>
 #include <shared_mutex>
@@ -16,6 +17,7 @@
 #include "iotsec/common/file.h"
 #include "iotsec/crypto/ed25519.h"
 #include "iotsec/crypto/secret_bytes.h"
+#include "iotsec/ledger/attachments.h"
 #include "iotsec/ledger/record.h"
 #include "iotsec/ledger/sequencer.h"
 
@@ -26,6 +28,9 @@ using ledger::Hash;
 
 // kReplayChunk is how many entries Open reads at a time while rebuilding the state.
 constexpr uint64_t kReplayChunk = 1024;
+// kBatchCacheDevices bounds the devices of the batch records whose Merkle trees the node keeps
+// for member proofs (about 64 octets per device).
+constexpr size_t kBatchCacheDevices = 1 << 20;
 
 std::string Join(const std::string& dir, const char* name) { return dir + "/" + name; }
 
@@ -91,7 +96,24 @@ struct LedgerNode::Impl {
   std::unordered_map<std::string, ledger::OrgKey> keys;
   std::vector<std::pair<std::string, ledger::OrgKey>> batch_admissions;  // sequencer thread only
 
+  // The attachments of the records of the batch being sequenced (sequencer thread only); they
+  // are written to the store's attachments table in the batch's transaction.
+  std::vector<ledger::IndexWrite> batch_attachments;
+
+  // Batch records with their device trees, for member proofs (DeviceState), by log index.
+  struct CachedBatch {
+    ledger::SignedRecord record;
+    ledger::MemoryTree tree;
+  };
+  std::mutex cache_mu;
+  // Cached batches are only read once cached (MemoryTree::Node does not change the tree).
+  std::unordered_map<uint64_t, std::shared_ptr<CachedBatch>> cache;
+  std::deque<uint64_t> cache_order;
+  size_t cache_devices = 0;
+
   Status Replay();
+  Result<std::shared_ptr<CachedBatch>> Batch(uint64_t index);
+  Result<ledger::BatchMember> Member(uint64_t index, std::string_view device_id);
   Status SignCheckpoint();
   void PreVerify(ledger::SignedRecord& record);
   void AddKey(const ledger::SignedRecord& record, bool committed);
@@ -139,11 +161,12 @@ Status LedgerNode::Impl::Replay() {
   IOTSEC_TRY(size, store->Size());
   for (uint64_t start = 0; start < size; start += kReplayChunk) {
     IOTSEC_TRY(entries, store->Entries(start, std::min(kReplayChunk, size - start)));
+    IOTSEC_TRY(attachments, ledger::ReadAttachments(*store, start, entries.size()));
     std::vector<Result<ledger::SignedRecord>> parsed(entries.size(),
                                                      Fail(ErrorCode::kInternal, "not parsed"));
     auto work = [&](size_t first) {
       for (size_t i = first; i < entries.size(); i += workers) {
-        parsed[i] = ledger::ParseRecord(entries[i]);
+        parsed[i] = ledger::ParseRecord(entries[i], attachments[i]);
       }
     };
     std::vector<std::thread> threads;
@@ -196,6 +219,9 @@ Status LedgerNode::Impl::Apply(ByteSpan entry, uint64_t index, std::any& prepare
   }
   IOTSEC_RETURN_IF_ERROR(state->ValidateAndApply(*record, index));
   AddKey(*record, false);
+  if (!record->attachment().empty()) {
+    batch_attachments.push_back(ledger::AttachmentWrite(index, record->attachment()));
+  }
   return Ok();
 }
 
@@ -212,6 +238,7 @@ void LedgerNode::Impl::OnBatch(uint64_t first, size_t count, const Status& resul
     }
     batch_admissions.clear();
   }
+  batch_attachments.clear();
   if (result && count > 0) {
     // A failure leaves the older checkpoint in place; the next batch or restart signs anew.
     (void)SignCheckpoint();
@@ -220,6 +247,78 @@ void LedgerNode::Impl::OnBatch(uint64_t first, size_t count, const Status& resul
     batch_locked = false;
     state_mu.unlock();
   }
+}
+
+// Batch returns the batch record at log |index| with its device tree, from the cache or the
+// store.
+Result<std::shared_ptr<LedgerNode::Impl::CachedBatch>> LedgerNode::Impl::Batch(
+    uint64_t index) {
+  {
+    std::lock_guard<std::mutex> lock(cache_mu);
+    auto it = cache.find(index);
+    if (it != cache.end()) {
+      return it->second;
+    }
+  }
+  IOTSEC_TRY(entry, store->Entry(index));
+  IOTSEC_TRY(attachment, ledger::ReadAttachment(*store, index));
+  IOTSEC_TRY(record, ledger::ParseRecord(entry, attachment));
+  IOTSEC_TRY(tree, ledger::BatchTree(record.record()));
+  const size_t devices = tree.size();
+  auto batch = std::make_shared<CachedBatch>(CachedBatch{std::move(record), std::move(tree)});
+  std::lock_guard<std::mutex> lock(cache_mu);
+  if (cache.emplace(index, batch).second) {
+    cache_order.push_back(index);
+    cache_devices += devices;
+    while (cache_devices > kBatchCacheDevices && cache_order.size() > 1) {
+      auto old = cache.find(cache_order.front());
+      cache_devices -= old->second->tree.size();
+      cache.erase(old);
+      cache_order.pop_front();
+    }
+  }
+  return batch;
+}
+
+// Member returns the member proof of |device_id| in the batch record at log |index|.
+Result<ledger::BatchMember> LedgerNode::Impl::Member(uint64_t index, std::string_view device_id) {
+  IOTSEC_TRY(batch, Batch(index));
+  const ledger::Record& record = batch->record.record();
+  // The device lists are in strictly ascending order (doc/formats/ledger-records.md §4).
+  std::optional<size_t> position;
+  auto find = [&](const auto& list, auto id_of) {
+    size_t lo = 0;
+    size_t hi = list.size();
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (id_of(list[mid]) < device_id) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    if (lo < list.size() && id_of(list[lo]) == device_id) {
+      position = lo;
+    }
+  };
+  auto id = [](const std::string& s) -> std::string_view { return s; };
+  if (const auto* b = std::get_if<ledger::DeviceBirthBatch>(&record.body)) {
+    find(b->devices, [](const ledger::DeviceBirth& d) -> std::string_view { return d.device_id; });
+  } else if (const auto* t = std::get_if<ledger::OwnershipTransfer>(&record.body)) {
+    find(t->devices, id);
+  } else if (const auto* bind = std::get_if<ledger::Binding>(&record.body)) {
+    find(bind->devices, id);
+  }
+  if (!position) {
+    return Fail(ErrorCode::kDataLoss, "the record at index " + std::to_string(index) +
+                                          " does not list " + std::string(device_id));
+  }
+  ledger::BatchMember m;
+  m.position = *position;
+  m.item = ledger::BatchItem(record, *position);
+  IOTSEC_TRY(proof, ledger::InclusionProof(batch->tree, *position, batch->tree.size()));
+  m.proof = std::move(proof);
+  return m;
 }
 
 LedgerNode::LedgerNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -277,6 +376,7 @@ Result<std::unique_ptr<LedgerNode>> LedgerNode::Open(const std::string& dir,
   so.apply = [raw](ByteSpan entry, uint64_t index, std::any& prepared) {
     return raw->Apply(entry, index, prepared);
   };
+  so.index_writes = [raw]() { return std::exchange(raw->batch_attachments, {}); };
   so.on_batch = [raw](uint64_t first, size_t count, const Status& result) {
     raw->OnBatch(first, count, result);
   };
@@ -301,8 +401,10 @@ Result<SubmitResult> LedgerNode::Submit(Bytes record) {
   IOTSEC_TRY(parsed, ledger::ParseRecord(record));
   impl_->PreVerify(parsed);
   SubmitResult out;
-  out.leaf_hash = ledger::LeafHash(record);
-  auto future = impl_->sequencer->SubmitAsync(std::move(record), std::any(std::move(parsed)));
+  // The log entry is the signed record; its attachment goes beside it (Apply).
+  Bytes entry = parsed.encoded();
+  out.leaf_hash = ledger::LeafHash(entry);
+  auto future = impl_->sequencer->SubmitAsync(std::move(entry), std::any(std::move(parsed)));
   IOTSEC_TRY(index, future.get());
   out.index = index;
   return out;
@@ -356,6 +458,10 @@ Result<DeviceProof> LedgerNode::DeviceState(std::string_view device_id) {
     IOTSEC_TRY(proof, ledger::InclusionProof(*impl_->store, index, cp.size));
     r.proof = std::move(proof);
     r.entry = std::move(entry);
+    if (std::string_view(role) != "revocation") {
+      IOTSEC_TRY(member, impl_->Member(index, device_id));
+      r.member = std::move(member);
+    }
     out.records.push_back(std::move(r));
     return Ok();
   };

@@ -15,6 +15,8 @@
 namespace iotsec::server {
 namespace {
 
+using testing::EntryOf;
+using testing::FlipSignatureBit;
 using testing::TempDir;
 using testing::Writer;
 
@@ -92,7 +94,7 @@ TEST(LedgerNode, SubmitsProvesAndReplays) {
     auto b = node.Submit(birth);
     ASSERT_TRUE(b.has_value()) << b.error().ToString();
     EXPECT_EQ(b->index, 1u);
-    EXPECT_EQ(b->leaf_hash, ledger::LeafHash(birth));
+    EXPECT_EQ(b->leaf_hash, ledger::LeafHash(EntryOf(birth)));
     birth_index = b->index;
     birth_leaf = b->leaf_hash;
 
@@ -223,7 +225,7 @@ TEST(LedgerNode, ConcurrentSubmitsAllLandOnce) {
       ++ok;
       auto entry = node.store().Entry(results[i]->index);
       ASSERT_TRUE(entry.has_value());
-      EXPECT_EQ(*entry, births[i]);
+      EXPECT_EQ(*entry, EntryOf(births[i]));
     } else {
       EXPECT_EQ(results[i].error().code(), ErrorCode::kFailedPrecondition);
     }

@@ -48,6 +48,21 @@ inline crypto::Ed25519PrivateKey NodeKey(const std::string& dir) {
   return *key;
 }
 
+// EntryOf returns the log entry of a record bundle (SignRecord): the signed record without its
+// attachment, the octets the log's leaf hash covers.
+inline Bytes EntryOf(const Bytes& bundle) {
+  auto size = ledger::EntrySize(bundle);
+  EXPECT_TRUE(size.has_value()) << size.error().ToString();
+  return Bytes(bundle.begin(), bundle.begin() + static_cast<std::ptrdiff_t>(size.value_or(0)));
+}
+
+// FlipSignatureBit flips the last bit of a record bundle's signature.
+inline void FlipSignatureBit(Bytes& bundle) {
+  auto size = ledger::EntrySize(bundle);
+  ASSERT_TRUE(size.has_value()) << size.error().ToString();
+  bundle[*size - 1] ^= 1;
+}
+
 // Writer signs records for the ledger of one node: as its root admitter ("node") and as
 // organizations whose keys are ledger::testing::OrgKeyFor(id).
 class Writer {

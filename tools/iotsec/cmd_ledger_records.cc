@@ -27,6 +27,7 @@
 #include "iotsec/ledger/checkpoint.h"
 #include "iotsec/ledger/record.h"
 #include "iotsec/ledger/state_proof.h"
+#include "iotsec/onboard/seal.h"
 #include "iotsec/server/ledger_client.h"
 
 namespace iotsec::cli {
@@ -496,6 +497,7 @@ Result<ledger::RecordBody> RevokeBody(const RevokeArgs& a) {
 struct PublishKmsArgs {
   WriterOptions w;
   std::string kms_pub;
+  std::string onboarding_key;
   std::string period;
 };
 
@@ -517,6 +519,16 @@ Result<ledger::RecordBody> PublishKmsBody(const PublishKmsArgs& a) {
   }
   k.kpak = params->kpak;
   k.z = params->z;
+  bool created = false;
+  auto onboarding = onboard::LoadOrCreateOnboardingKey(a.onboarding_key, &created);
+  if (!onboarding) {
+    return UsageError("--onboarding-key " + a.onboarding_key + ": " +
+                      onboarding.error().message());
+  }
+  if (created) {
+    std::fprintf(stderr, "created the onboarding key %s (mode 0600)\n", a.onboarding_key.c_str());
+  }
+  k.onboarding_key = onboarding->PublicKey();
   return ledger::RecordBody(k);
 }
 
@@ -688,9 +700,14 @@ void AddLedgerRecordCommands(CLI::App* ledger, std::vector<Command>& out) {
   cmd = ledger->add_subcommand(
       "publish-kms",
       "Publish the KMS public parameters (ECCSI KPAK, SAKKE Z) of an MNO or SP (--as) "
-      "from its kms.pub, valid from a key period until it publishes a later one");
+      "from its kms.pub, and the X25519 key devices seal onboarding requests to, valid from a "
+      "key period until it publishes a later one");
   publish->w.Add(cmd);
   cmd->add_option("--kms-pub", publish->kms_pub, "the KMS's kms.pub (`iotsec kms init`)")
+      ->required();
+  cmd->add_option("--onboarding-key", publish->onboarding_key,
+                  "the service's X25519 onboarding private key (32 raw octets; created with "
+                  "mode 0600 if missing); its public half is published")
       ->required();
   cmd->add_option("--period", publish->period,
                   "first key period YYYY-MM they hold for (default: this month, UTC)");

@@ -25,20 +25,26 @@
 #include "iotsec/ibc/eccsi.h"
 #include "iotsec/ibc/identity.h"
 #include "iotsec/ibc/sakke.h"
+#include "iotsec/ledger/merkle.h"
 #include "iotsec/ledger/names.h"
 
 namespace iotsec::ledger {
 
 // kMaxBatchDevices bounds the devices of one birth, transfer or binding record.
 inline constexpr size_t kMaxBatchDevices = 100'000;
-// kMaxRecordSize bounds the encoded size of one record (the whole COSE_Sign1): 2^24 - 1, the
-// most that the uint24 length of an entry bundle (doc/api.md) can carry.
+// kMaxRecordSize bounds the encoded size of one record bundle (the COSE_Sign1 and its
+// attachment): 2^24 - 1, the most that the uint24 length of an entry bundle (doc/api.md) can
+// carry.
 inline constexpr size_t kMaxRecordSize = (size_t{1} << 24) - 1;
 // kMaxModelSize bounds a device model; kMaxSps the service providers of one binding;
 // kMaxUriSize the URI of an IBC identity. The bounds of names are in names.h.
 inline constexpr size_t kMaxModelSize = 64;
 inline constexpr size_t kMaxSps = 16;
 inline constexpr size_t kMaxUriSize = 256;
+
+// OnboardingKey is a service's static X25519 public key (RFC 7748 §5), to which devices seal
+// their onboarding requests (doc/protocol/onboarding.md §3.1).
+using OnboardingKey = std::array<uint8_t, 32>;
 
 // OrgKey is an organization's Ed25519 public key (RFC 8032 §5.1.5), which signs its records.
 using OrgKey = std::array<uint8_t, crypto::kEd25519KeySize>;
@@ -157,11 +163,13 @@ struct Binding {
 
 // KmsParams publishes the public parameters of the signer's KMS (X.1365; RFC 6507 KPAK,
 // RFC 6508 Z_S) for identities of key period |period| and later, until the signer publishes
-// parameters for a later period; signed by an MNO or SP.
+// parameters for a later period, and the key devices seal onboarding requests to; signed by
+// an MNO or SP. The signed payload carries SHA-256(z); z itself is the record's attachment.
 struct KmsParams {
   ibc::KeyPeriod period;
   ibc::EccsiPoint kpak;
   ibc::SakkePoint z;
+  OnboardingKey onboarding_key{};
 };
 
 // RevocationTarget says what a revocation revokes.
@@ -180,6 +188,15 @@ struct Revocation {
 // RecordBody is the type-specific content of a record.
 using RecordBody =
     std::variant<OrgAdmission, DeviceBirthBatch, OwnershipTransfer, Binding, KmsParams, Revocation>;
+
+// BatchCommitment is what the signed payload of a birth, transfer or binding record says of
+// its device list (doc/formats/ledger-records.md §4.8): how many devices, and the RFC 9162
+// Merkle tree hash of their items (BatchItem) in list order. The list itself is the record's
+// attachment, so that one device is proven by the short signed record and its path.
+struct BatchCommitment {
+  uint64_t count = 0;
+  Hash root{};
+};
 
 // Record is the content of one record, without its signer (the COSE kid) and origin.
 struct Record {
@@ -229,19 +246,68 @@ class OrgSigner {
   cose::Sign1Signer signer_;
 };
 
-// SignRecord returns |record| as a tagged COSE_Sign1 signed by |signer| (protected header:
-// alg EdDSA, kid = the org id; no unprotected parameters), the exact octets a ledger stores.
-// Fails with kInvalidArgument when CheckRecord fails or the encoding would exceed
-// kMaxRecordSize, kInternal if signing fails.
+// SignRecord returns |record| signed by |signer| as a record bundle: the log entry, a tagged
+// COSE_Sign1 (protected header: alg EdDSA, kid = the org id; no unprotected parameters),
+// followed by the record's attachment, if its type has one (doc/formats/ledger-records.md
+// §4.8). The bundle is what is submitted to a node. Fails with kInvalidArgument when
+// CheckRecord fails or the bundle would exceed kMaxRecordSize, kInternal if signing fails.
 Result<Bytes> SignRecord(const Record& record, const OrgSigner& signer);
+
+// HasAttachment returns whether records of |type| carry an attachment: births, transfers and
+// bindings (their device list) and KMS parameters (the SAKKE Z).
+bool HasAttachment(RecordType type);
+
+// BatchItem returns the deterministic CBOR encoding of device |i| of a birth ([device id,
+// attestation key, model]), transfer or binding (the device id) record: a leaf of the tree
+// that BatchCommitment::root commits to; empty when |i| is not below the device count.
+Bytes BatchItem(const Record& record, size_t i);
+
+// BatchTree returns the Merkle tree of the device items of |record| (a birth, transfer or
+// binding with its device list), whose root is its BatchCommitment::root; kInvalidArgument
+// for another type.
+Result<MemoryTree> BatchTree(const Record& record);
+
+// BatchMember proves that a device is in the device list of a batch record (a birth,
+// transfer or binding, doc/formats/ledger-records.md §4.8): its item (BatchItem) at
+// |position| of the list, and the RFC 9162 inclusion proof of the item's leaf in the tree of
+// the list, whose size and root the signed record states.
+struct BatchMember {
+  uint64_t position = 0;
+  std::vector<Hash> proof;
+  Bytes item;
+};
+
+// VerifyBatchMember checks that |member| proves a device item in the batch that |commitment|
+// describes (RFC 9162 §2.1.3.2 with the item's leaf hash) and returns the device id the item
+// names (a born device's or a plain id). kDataLoss when the proof does not verify,
+// kInvalidArgument when the item is not a device item.
+Result<std::string> VerifyBatchMember(const BatchCommitment& commitment,
+                                      const BatchMember& member);
+
+// ParseBirthItem and ParseDeviceItem parse one batch item strictly (the encoding BatchItem
+// gives): a born device, or a device id. kInvalidArgument otherwise.
+Result<DeviceBirth> ParseBirthItem(ByteSpan item);
+Result<std::string> ParseDeviceItem(ByteSpan item);
 
 // SignedRecord is a parsed record: its content, who claims to have signed it, and the octets
 // needed to verify that claim. Parsing does not verify the signature (that needs the signer's
 // key, which LedgerState holds). Copyable and movable.
 class SignedRecord {
  public:
-  // encoded returns the record exactly as received: the ledger entry.
+  // encoded returns the signed record exactly as received: the ledger entry, the octets that
+  // the log's leaf hash covers.
   const Bytes& encoded() const { return encoded_; }
+  // attachment returns the attachment exactly as received (empty when the type has none or
+  // when the record was parsed without it, see complete()).
+  const Bytes& attachment() const { return attachment_; }
+  // complete returns whether record() is whole: false only after ParseRecordEntry of a record
+  // whose type has an attachment; its device list (or z) is then empty, and batch() (or the
+  // z digest) says what the signature covers.
+  bool complete() const { return complete_; }
+  // batch returns the device-list commitment of a birth, transfer or binding record.
+  const std::optional<BatchCommitment>& batch() const { return batch_; }
+  // Bundle returns encoded() followed by attachment(): what SignRecord returned.
+  Bytes Bundle() const;
   // signer returns the kid: the id of the organization that claims to have signed.
   const std::string& signer() const { return signer_; }
   // origin returns the ledger origin the record names.
@@ -267,7 +333,7 @@ class SignedRecord {
   }
 
  private:
-  friend Result<SignedRecord> ParseRecord(ByteSpan encoded);
+  friend Result<SignedRecord> ParseRecordImpl(ByteSpan entry, const ByteSpan* attachment);
   struct Range {
     size_t offset = 0;
     size_t size = 0;
@@ -275,6 +341,9 @@ class SignedRecord {
   ByteSpan Part(Range r) const { return ByteSpan(encoded_).subspan(r.offset, r.size); }
 
   Bytes encoded_;
+  Bytes attachment_;
+  bool complete_ = true;
+  std::optional<BatchCommitment> batch_;
   std::string signer_;
   std::string origin_;
   Record record_;
@@ -284,13 +353,30 @@ class SignedRecord {
   std::optional<OrgKey> verified_key_;
 };
 
-// ParseRecord parses a record strictly: a tagged COSE_Sign1 in deterministic CBOR whose
-// protected header is exactly {alg: EdDSA, kid: org id} and whose unprotected header is empty,
-// a 64-octet signature, and a payload that follows the schema of its type exactly (every key
-// present, no unknown key, exact types, lengths and orders, attestation keys and KPAKs on
-// P-256) and passes CheckRecord. On failure returns kInvalidArgument naming the problem; it
-// never crashes, whatever the bytes. The signature is not verified here.
-Result<SignedRecord> ParseRecord(ByteSpan encoded);
+// ParseRecordImpl is internal to the record codec (use the ParseRecord functions below).
+Result<SignedRecord> ParseRecordImpl(ByteSpan entry, const ByteSpan* attachment);
+
+// ParseRecord parses a record bundle (SignRecord) strictly: the entry, a tagged COSE_Sign1 in
+// deterministic CBOR whose protected header is exactly {alg: EdDSA, kid: org id} and whose
+// unprotected header is empty, a 64-octet signature, and a payload that follows the schema of
+// its type exactly (every key present, no unknown key, exact types, lengths and orders,
+// attestation keys and KPAKs on P-256) and passes CheckRecord; then exactly the attachment its
+// type has, in its one encoding, matching the payload's commitment (device count and Merkle
+// root, or SHA-256 of z). On failure returns kInvalidArgument naming the problem; it never
+// crashes, whatever the bytes. The signature is not verified here.
+Result<SignedRecord> ParseRecord(ByteSpan bundle);
+
+// ParseRecord(entry, attachment) is ParseRecord of the bundle entry || attachment, for a
+// store that keeps them apart.
+Result<SignedRecord> ParseRecord(ByteSpan entry, ByteSpan attachment);
+
+// ParseRecordEntry parses a log entry alone, as a device does with a compact proof: the same
+// checks of the signed record, but the attachment is absent (see SignedRecord::complete).
+Result<SignedRecord> ParseRecordEntry(ByteSpan entry);
+
+// EntrySize returns the length of the entry at the start of |bundle| (the tagged
+// COSE_Sign1's octets) from its CBOR heads; kInvalidArgument if it is not one.
+Result<size_t> EntrySize(ByteSpan bundle);
 
 }  // namespace iotsec::ledger
 

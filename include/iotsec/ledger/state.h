@@ -42,6 +42,7 @@ struct KmsParamsView {
   ibc::KeyPeriod period;  // valid from this key period until the next published one
   ibc::EccsiPoint kpak;
   ibc::SakkePoint z;
+  OnboardingKey onboarding_key{};  // devices seal onboarding requests to it
   uint64_t log_index = 0;
 };
 

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,8 @@ struct ProvenEntry {
   uint64_t index = 0;
   Hash leaf_hash{};
   std::vector<Hash> proof;
-  Bytes entry;  // the record octets
+  Bytes entry;  // the log entry: the signed record without its attachment
+  std::optional<BatchMember> member;  // set exactly for batch records
 };
 
 // DeviceStateAnswer is the parsed JSON answer of GET /v1/ledger/devices/<id> (doc/api.md).
@@ -81,7 +83,10 @@ struct DeviceTrust {
 //   - every record's index is below tree_size and is the index the view claims for its role,
 //     its entry hashes to leaf_hash (RFC 9162 §2.1.1) and its proof verifies at index in the
 //     checkpoint's tree (RFC 9162 §2.1.3.2);
-//   - each record parses (ParseRecord), names trust.origin, and says what the view claims:
+//   - each record parses (ParseRecordEntry: the signed record, without its attachment); a
+//     batch record comes with the member proof of the device's item, which verifies against
+//     the count and root the record signs, and no other record has one;
+//   - each record names trust.origin and says what the view claims:
 //     birth = a DeviceBirthBatch, signed (kid) by the claimed manufacturer, listing the device
 //     with the claimed attestation key and model; ownership = the birth record itself (same
 //     index, owner == manufacturer) or a later OwnershipTransfer listing the device with

@@ -144,6 +144,11 @@ class LogStore final : public NodeReader {
   Result<std::vector<std::pair<Bytes, Bytes>>> IndexScan(std::string_view table, ByteSpan prefix,
                                                          size_t limit);
 
+  // IndexScanFrom returns up to |limit| (key, value) pairs of |table| whose key is at least
+  // |start| (bytewise), in key order. kInvalidArgument for an invalid table name.
+  Result<std::vector<std::pair<Bytes, Bytes>>> IndexScanFrom(std::string_view table,
+                                                             ByteSpan start, size_t limit);
+
   // IndexApply applies |writes| in one durable transaction (without appending entries).
   // kInvalidArgument for an invalid table name (nothing is written); like AppendBatch otherwise.
   Status IndexApply(std::span<const IndexWrite> writes);
@@ -163,6 +168,8 @@ class LogStore final : public NodeReader {
  private:
   class Impl;
   explicit LogStore(std::unique_ptr<Impl> impl);
+  Result<std::vector<std::pair<Bytes, Bytes>>> ScanIndex(std::string_view table, ByteSpan start,
+                                                         ByteSpan prefix, size_t limit);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -82,6 +82,13 @@ Result<Bytes> SealAnswer(const AnswerKey& key, ByteSpan body);
 // OpenAnswer opens the answer to a request with its answer key. Fails as OpenRequest.
 Result<crypto::SecretBytes> OpenAnswer(const AnswerKey& key, ByteSpan message);
 
+// LoadOrCreateOnboardingKey returns a service's static X25519 onboarding key from |path|
+// (exactly 32 raw octets, RFC 7748 §5), generating it and writing it atomically with mode 0600
+// when the file does not exist (|created| then says so, if given). Fails with
+// kInvalidArgument for a file of another size, or the file error.
+Result<crypto::X25519PrivateKey> LoadOrCreateOnboardingKey(const std::string& path,
+                                                           bool* created = nullptr);
+
 }  // namespace iotsec::onboard
 
 #endif  // IOTSEC_ONBOARD_SEAL_H_
