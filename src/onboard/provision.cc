@@ -6,13 +6,18 @@
 #include "iotsec/onboard/provision.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "iotsec/cose/cbor.h"
+#include "iotsec/crypto/ct.h"
 #include "iotsec/crypto/ecdsa.h"
+#include "iotsec/crypto/hmac.h"
 #include "iotsec/crypto/random.h"
 #include "iotsec/ledger/names.h"
+#include "iotsec/ledger/record.h"
 
 namespace iotsec::onboard {
 
@@ -20,13 +25,18 @@ namespace cbor = cose::cbor;
 
 DeviceDirectory::~DeviceDirectory() = default;
 IssuanceLog::~IssuanceLog() = default;
+KmsProofSource::~KmsProofSource() = default;
 
 namespace {
 
 constexpr char kRequestLabel[] = "iotsec onboard v1 req";
 constexpr char kAnswerLabel[] = "iotsec onboard v1 ans";
-constexpr size_t kPskIdentityOctets = 8;  // shown as 16 hex digits
-constexpr size_t kPeriodTextSize = 7;     // "YYYY-MM"
+constexpr char kSpPskLabel[] = "iotsec sp psk v1";
+constexpr size_t kPeriodTextSize = 7;  // "YYYY-MM"
+constexpr size_t kHashSize = sizeof(ledger::Hash);
+constexpr size_t kCredentialKeySize = 32;
+// The answer body's buffer: nonce, signature, credentials and the KMS record proof, with room.
+constexpr size_t kAnswerBufferSize = 1024 + kMaxKmsEntrySize + ledger::kMaxProofSize * kHashSize;
 
 Unexpected Malformed(const std::string& what) {
   return Fail(ErrorCode::kInvalidArgument, "provisioning message: " + what);
@@ -71,19 +81,50 @@ std::string DeviceIdentity(const ibc::KeyPeriod& period, std::string_view device
   return period.ToString() + "|" + std::string(device_id);
 }
 
-// Writer appends CBOR heads and data to a zeroizing buffer.
+// IsLowerHex returns whether |s| holds only the digits 0-9 and a-f.
+bool IsLowerHex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'); });
+}
+
+// SpPsk is an SP's service credential for a pseudonym: HMAC-SHA-256(key, "iotsec sp psk v1" ||
+// pseudonym) (RFC 2104 §2) truncated to its first kPskSize octets (RFC 2104 §5).
+crypto::SecretBytes SpPsk(ByteSpan key, ByteSpan pseudonym) {
+  std::array<uint8_t, sizeof(kSpPskLabel) - 1 + kPseudonymSize> data{};
+  std::copy_n(kSpPskLabel, sizeof(kSpPskLabel) - 1, data.begin());
+  std::copy(pseudonym.begin(), pseudonym.end(), data.begin() + sizeof(kSpPskLabel) - 1);
+  crypto::Sha256Digest mac = crypto::HmacSha256(key, ByteSpan(data.data(), data.size()));
+  crypto::SecretBytes psk(ByteSpan(mac.data(), kPskSize));
+  crypto::SecureZero(mac.data(), mac.size());
+  return psk;
+}
+
+// Writer appends CBOR heads and data to a zeroizing buffer of a fixed capacity, which every
+// caller sizes well above what it writes.
 class SecretWriter {
  public:
-  void Head(uint8_t major, size_t n) {
+  explicit SecretWriter(size_t capacity = 1024) : buf_(capacity) {}
+  // Head writes a head in its shortest form (RFC 8949 §4.2.1).
+  void Head(uint8_t major, uint64_t n) {
+    const uint8_t m = static_cast<uint8_t>(major << 5);
+    int octets = 0;
     if (n < 24) {
-      Put(static_cast<uint8_t>(major << 5 | n));
-    } else if (n < 256) {
-      Put(static_cast<uint8_t>(major << 5 | 24));
-      Put(static_cast<uint8_t>(n));
+      Put(static_cast<uint8_t>(m | n));
+    } else if (n <= 0xff) {
+      Put(m | 24);
+      octets = 1;
+    } else if (n <= 0xffff) {
+      Put(m | 25);
+      octets = 2;
+    } else if (n <= 0xffffffff) {
+      Put(m | 26);
+      octets = 4;
     } else {
-      Put(static_cast<uint8_t>(major << 5 | 25));
-      Put(static_cast<uint8_t>(n >> 8));
-      Put(static_cast<uint8_t>(n));
+      Put(m | 27);
+      octets = 8;
+    }
+    for (int i = octets - 1; i >= 0; --i) {
+      Put(static_cast<uint8_t>(n >> (8 * i)));
     }
   }
   void Key(uint8_t k) { Head(0, k); }
@@ -95,16 +136,21 @@ class SecretWriter {
     Head(3, s.size());
     Append(AsBytes(s));
   }
+  // Raw appends octets as they are.
+  void Raw(ByteSpan b) { Append(b); }
   // Take returns what was written (the working buffer wipes itself when the writer goes).
   crypto::SecretBytes Take() const { return crypto::SecretBytes(ByteSpan(buf_.data(), size_)); }
 
  private:
   void Put(uint8_t b) { Append(ByteSpan(&b, 1)); }
   void Append(ByteSpan b) {
+    if (buf_.size() - size_ < b.size()) {
+      std::abort();  // an invariant: callers bound what they write well below the capacity
+    }
     std::copy(b.begin(), b.end(), buf_.data() + size_);
     size_ += b.size();
   }
-  crypto::SecretBytes buf_{1024};  // every message here is far smaller
+  crypto::SecretBytes buf_;
   size_t size_ = 0;
 };
 
@@ -113,7 +159,7 @@ class SecretReader {
  public:
   explicit SecretReader(ByteSpan in) : in_(in) {}
   Status Head(uint8_t major, size_t n, const char* what) {
-    SecretWriter w;
+    SecretWriter w(16);
     w.Head(major, n);
     crypto::SecretBytes want = w.Take();
     if (in_.size() - pos_ < want.size() ||
@@ -127,28 +173,16 @@ class SecretReader {
     IOTSEC_RETURN_IF_ERROR(Head(2, n, what));
     return Take(n);
   }
-  // VarBytes reads a byte string of 1..max octets.
-  Result<ByteSpan> VarBytes(size_t max, const char* what) {
-    if (pos_ >= in_.size() || (in_[pos_] >> 5) != 2) {
-      return Malformed(std::string("expected ") + what);
+  // VarBytes reads a byte string of min..max octets (max < 2^16).
+  Result<ByteSpan> VarBytes(size_t min, size_t max, const char* what) {
+    IOTSEC_TRY(n, Argument(2, what));
+    if (n < min || n > max) {
+      return Malformed(std::string(what) + ": bad length " + std::to_string(n));
     }
-    size_t n = in_[pos_] & 0x1f;
-    size_t head = 1;
-    if (n == 24 && pos_ + 1 < in_.size()) {
-      n = in_[pos_ + 1];
-      head = 2;
-      if (n < 24) {
-        return Malformed(std::string(what) + ": length not in its shortest form");
-      }
-    } else if (n >= 24) {
-      return Malformed(std::string(what) + ": too long");
-    }
-    if (n == 0 || n > max) {
-      return Malformed(std::string(what) + ": bad length");
-    }
-    pos_ += head;
-    return Take(n);
+    return Take(static_cast<size_t>(n));
   }
+  // Uint reads an unsigned integer of any size.
+  Result<uint64_t> Uint(const char* what) { return Argument(0, what); }
   Result<std::string_view> Text(size_t n, const char* what) {
     IOTSEC_RETURN_IF_ERROR(Head(3, n, what));
     IOTSEC_TRY(b, Take(n));
@@ -157,6 +191,36 @@ class SecretReader {
   Status End() const { return pos_ == in_.size() ? Ok() : Malformed("trailing octets"); }
 
  private:
+  // Argument reads a head of major type |major| whose argument is in its shortest form
+  // (RFC 8949 §4.2.1) and returns the argument.
+  Result<uint64_t> Argument(uint8_t major, const char* what) {
+    if (pos_ >= in_.size() || (in_[pos_] >> 5) != major) {
+      return Malformed(std::string("expected ") + what);
+    }
+    const uint8_t info = in_[pos_] & 0x1f;
+    if (info < 24) {
+      ++pos_;
+      return info;
+    }
+    if (info > 27) {
+      return Malformed(std::string(what) + ": indefinite or reserved length");
+    }
+    const size_t octets = size_t{1} << (info - 24);
+    if (in_.size() - pos_ - 1 < octets) {
+      return Malformed("truncated");
+    }
+    uint64_t n = 0;
+    for (size_t i = 1; i <= octets; ++i) {
+      n = n << 8 | in_[pos_ + i];
+    }
+    const uint64_t shortest = octets == 1 ? 24 : uint64_t{1} << (4 * octets);
+    if (n < shortest) {
+      return Malformed(std::string(what) + ": not in its shortest form");
+    }
+    pos_ += 1 + octets;
+    return n;
+  }
+
   Result<ByteSpan> Take(size_t n) {
     if (in_.size() - pos_ < n) {
       return Malformed("truncated");
@@ -222,10 +286,8 @@ Result<Credentials> DecodeCredentials(ServiceRole role, ByteSpan in) {
     IOTSEC_TRY(p, r.Text(kPeriodTextSize, "a key period"));
     period = p;
     IOTSEC_RETURN_IF_ERROR(r.Head(0, 5, "key 5"));
-    IOTSEC_TRY(id, r.Text(2 * kPskIdentityOctets, "a 16-character PSK identity"));
-    if (!std::all_of(id.begin(), id.end(), [](char ch) {
-          return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
-        })) {
+    IOTSEC_TRY(id, r.Text(2 * kPseudonymSize, "a 32-character PSK identity"));
+    if (!IsLowerHex(id)) {
       return Malformed("the PSK identity is not lowercase hex");
     }
     c.psk_identity = std::string(id);
@@ -301,18 +363,110 @@ Result<RequestBody> DecodeRequest(ByteSpan in) {
   return b;
 }
 
-// The answer body: {1: nonce, 2: ECCSI signature, 3: bstr .cbor credentials}.
+// The answer body: {1: nonce, 2: ECCSI signature, 3: bstr .cbor credentials,
+// 4: [uint index, bstr entry, bstr proof]} with the proof's hashes concatenated.
 crypto::SecretBytes EncodeAnswer(ByteSpan nonce, const ibc::EccsiSignature& sig,
-                                 const crypto::SecretBytes& credentials) {
-  SecretWriter w;
-  w.Head(5, 3);
+                                 const crypto::SecretBytes& credentials,
+                                 const KmsRecordProof& kms) {
+  SecretWriter w(kAnswerBufferSize);
+  w.Head(5, 4);
   w.Key(1);
   w.Bstr(nonce);
   w.Key(2);
   w.Bstr(sig);
   w.Key(3);
   w.Bstr(credentials.span());
+  w.Key(4);
+  w.Head(4, 3);
+  w.Head(0, kms.index);
+  w.Bstr(kms.entry);
+  w.Head(2, kms.proof.size() * kHashSize);
+  for (const ledger::Hash& h : kms.proof) {
+    w.Raw(h);
+  }
   return w.Take();
+}
+
+// CheckProof refuses a proof from the service's own source that no device would accept in
+// form (a bug or misconfiguration of the source, not of the request).
+Status CheckProof(const KmsRecordProof& kms, uint64_t tree_size) {
+  if (kms.index >= tree_size || kms.entry.empty() || kms.entry.size() > kMaxKmsEntrySize ||
+      kms.proof.size() > ledger::kMaxProofSize) {
+    return Fail(ErrorCode::kInternal, "the KMS record proof source gave a malformed proof");
+  }
+  return Ok();
+}
+
+// Answer is a parsed answer body; its spans point into the opened plaintext.
+struct Answer {
+  ByteSpan nonce;
+  ByteSpan signature;
+  ByteSpan credentials;
+  uint64_t index = 0;
+  ByteSpan entry;
+  std::vector<ledger::Hash> proof;
+};
+
+Result<Answer> DecodeAnswer(ByteSpan body) {
+  SecretReader r(body);
+  Answer a;
+  IOTSEC_RETURN_IF_ERROR(r.Head(5, 4, "an answer map of 4 entries"));
+  IOTSEC_RETURN_IF_ERROR(r.Head(0, 1, "key 1"));
+  IOTSEC_TRY(nonce, r.Bytes(kNonceSize, "the 16-octet nonce"));
+  a.nonce = nonce;
+  IOTSEC_RETURN_IF_ERROR(r.Head(0, 2, "key 2"));
+  IOTSEC_TRY(sig, r.Bytes(ibc::kEccsiSignatureSize, "a 129-octet ECCSI signature"));
+  a.signature = sig;
+  IOTSEC_RETURN_IF_ERROR(r.Head(0, 3, "key 3"));
+  IOTSEC_TRY(creds, r.VarBytes(1, 512, "the credentials"));
+  a.credentials = creds;
+  IOTSEC_RETURN_IF_ERROR(r.Head(0, 4, "key 4"));
+  IOTSEC_RETURN_IF_ERROR(r.Head(4, 3, "a KMS record proof [index, entry, proof]"));
+  IOTSEC_TRY(index, r.Uint("the KMS record's leaf index"));
+  a.index = index;
+  IOTSEC_TRY(entry, r.VarBytes(1, kMaxKmsEntrySize, "the KMS record entry"));
+  a.entry = entry;
+  IOTSEC_TRY(path, r.VarBytes(0, ledger::kMaxProofSize * kHashSize, "the inclusion proof"));
+  if (path.size() % kHashSize != 0) {
+    return Malformed("the inclusion proof is not a whole number of 32-octet hashes");
+  }
+  IOTSEC_RETURN_IF_ERROR(r.End());
+  a.proof.resize(path.size() / kHashSize);
+  for (size_t i = 0; i < a.proof.size(); ++i) {
+    std::copy_n(path.begin() + static_cast<std::ptrdiff_t>(i * kHashSize), kHashSize,
+                a.proof[i].begin());
+  }
+  return a;
+}
+
+Unexpected Mismatch(const std::string& what) {
+  return Fail(ErrorCode::kDataLoss, "the service's KMS record " + what);
+}
+
+// CheckKmsRecord checks the proven record against what the device expects of the service
+// (doc/protocol/onboarding.md §3.3) and returns its KPAK.
+Result<ibc::EccsiPoint> CheckKmsRecord(const PendingProvision& pending,
+                                       const ledger::SignedRecord& record) {
+  const auto* kms = std::get_if<ledger::KmsParams>(&record.record().body);
+  if (kms == nullptr) {
+    return Mismatch("is a " + std::string(ledger::RecordTypeName(record.record().type())) +
+                    " record, not kms_params");
+  }
+  if (record.origin() != pending.anchor.origin) {
+    return Mismatch("names ledger " + record.origin() + ", not " + pending.anchor.origin);
+  }
+  if (record.signer() != pending.service.org_id) {
+    return Mismatch("is signed by " + record.signer() + ", not " + pending.service.org_id);
+  }
+  if (kms->period.Index() > pending.period.Index()) {
+    return Mismatch("is for key period " + kms->period.ToString() + ", later than " +
+                    pending.period.ToString());
+  }
+  if (!std::equal(kms->onboarding_key.begin(), kms->onboarding_key.end(),
+                  pending.service.onboarding_key.begin(), pending.service.onboarding_key.end())) {
+    return Mismatch("has another onboarding key than the one the request was sealed to");
+  }
+  return kms->kpak;
 }
 
 }  // namespace
@@ -326,14 +480,19 @@ std::string ServiceIdentity(ServiceRole role, std::string_view org_id,
 Result<PendingProvision> StartProvision(std::string_view device_id,
                                         device::AttestationKey& attestation_key,
                                         const ServiceInfo& service, const ibc::KeyPeriod& now,
-                                        uint64_t tree_size) {
+                                        const LogAnchor& anchor) {
   if (auto parts = ledger::ParseDeviceId(device_id); !parts) {
     return Unexpected(parts.error());
   }
+  if (anchor.tree_size == 0) {
+    return Fail(ErrorCode::kInvalidArgument, "the log anchor is of an empty tree");
+  }
+  const uint64_t tree_size = anchor.tree_size;
   PendingProvision p;
   p.service = service;
   p.device_id = std::string(device_id);
   p.period = now;
+  p.anchor = anchor;
   IOTSEC_RETURN_IF_ERROR(crypto::SystemRng().Fill(p.nonce));
   IOTSEC_TRY(ephemeral, crypto::X25519PrivateKey::Generate());
   p.th_req =
@@ -358,28 +517,35 @@ Result<Credentials> FinishProvision(const PendingProvision& pending, ByteSpan an
     return Fail(ErrorCode::kFailedPrecondition, "no request is pending");
   }
   IOTSEC_TRY(body, OpenAnswer(*pending.answer_key, answer));
-  SecretReader r(body.span());
-  IOTSEC_RETURN_IF_ERROR(r.Head(5, 3, "an answer map of 3 entries"));
-  IOTSEC_RETURN_IF_ERROR(r.Head(0, 1, "key 1"));
-  IOTSEC_TRY(nonce, r.Bytes(kNonceSize, "the 16-octet nonce"));
-  IOTSEC_RETURN_IF_ERROR(r.Head(0, 2, "key 2"));
-  IOTSEC_TRY(sig, r.Bytes(ibc::kEccsiSignatureSize, "a 129-octet ECCSI signature"));
-  IOTSEC_RETURN_IF_ERROR(r.Head(0, 3, "key 3"));
-  IOTSEC_TRY(creds, r.VarBytes(512, "the credentials"));
-  IOTSEC_RETURN_IF_ERROR(r.End());
-  if (!std::equal(nonce.begin(), nonce.end(), pending.nonce.begin())) {
+  // Everything is parsed (strictly) before anything is believed.
+  IOTSEC_TRY(a, DecodeAnswer(body.span()));
+  IOTSEC_TRY(c, DecodeCredentials(pending.service.role, a.credentials));
+  auto record = ledger::ParseRecordEntry(a.entry);
+  if (!record) {
+    return Malformed("the KMS record entry: " + record.error().message());
+  }
+  if (!std::equal(a.nonce.begin(), a.nonce.end(), pending.nonce.begin())) {
     return Fail(ErrorCode::kUnauthenticated, "the answer is not for this request (nonce)");
   }
-  // Everything is parsed (strictly) before anything is believed.
-  IOTSEC_TRY(c, DecodeCredentials(pending.service.role, creds));
-  // RFC 6507 §5.2.2: the service identity of the device's key period, under the KPAK the
-  // device took from the ledger; an identity of another (expired) period does not verify.
+  // RFC 9162 §2.1.3.2: the record is leaf |index| of the tree the device verified.
+  if (auto v = ledger::VerifyInclusion(ledger::LeafHash(a.entry), a.index, pending.anchor.tree_size,
+                                       a.proof, pending.anchor.root);
+      !v) {
+    return Mismatch("is not proven at index " + std::to_string(a.index) + " of the tree of " +
+                    std::to_string(pending.anchor.tree_size) + ": " + v.error().message());
+  }
+  IOTSEC_TRY(kpak, CheckKmsRecord(pending, *record));
+  // RFC 6507 §5.2.2: the service identity of the device's key period, under the KPAK of the
+  // record just proven; an identity of another (expired) period does not verify.
   const std::string service_id =
       ServiceIdentity(pending.service.role, pending.service.org_id, pending.period);
-  const crypto::Sha256Digest th_ans = AnswerTranscript(pending.th_req, creds);
-  if (auto v = ibc::EccsiVerify(pending.service.kpak, AsBytes(service_id), th_ans, sig); !v) {
-    return Fail(ErrorCode::kUnauthenticated,
-                "the service's ECCSI signature does not verify for " + service_id);
+  const crypto::Sha256Digest th_ans = AnswerTranscript(pending.th_req, a.credentials);
+  ibc::EccsiSignature sig{};
+  std::copy(a.signature.begin(), a.signature.end(), sig.begin());
+  if (auto v = ibc::EccsiVerify(kpak, AsBytes(service_id), th_ans, sig); !v) {
+    return Fail(ErrorCode::kUnauthenticated, "the service's ECCSI signature does not verify for " +
+                                                 service_id +
+                                                 " under the KPAK of its ledger record");
   }
   if (!(c.period == pending.period)) {
     return Fail(ErrorCode::kUnauthenticated, "credentials for key period " + c.period.ToString() +
@@ -387,12 +553,26 @@ Result<Credentials> FinishProvision(const PendingProvision& pending, ByteSpan an
   }
   if (pending.service.role == ServiceRole::kMno) {
     const std::string id = DeviceIdentity(pending.period, pending.device_id);
-    if (auto v = ibc::EccsiValidateUserKey(pending.service.kpak, AsBytes(id), c.ssk, c.pvt); !v) {
+    if (auto v = ibc::EccsiValidateUserKey(kpak, AsBytes(id), c.ssk, c.pvt); !v) {
       return Fail(ErrorCode::kUnauthenticated,
                   "the ECCSI key pair does not validate for " + id + ": " + v.error().message());
     }
   }
   return c;
+}
+
+Result<crypto::SecretBytes> ServicePskFor(const crypto::SecretBytes& credential_key,
+                                          std::string_view psk_identity) {
+  if (credential_key.size() != kCredentialKeySize) {
+    return Fail(ErrorCode::kInvalidArgument, "the credential key must be 32 octets");
+  }
+  if (psk_identity.size() != 2 * kPseudonymSize || !IsLowerHex(psk_identity)) {
+    return Fail(ErrorCode::kInvalidArgument, "a PSK identity is 32 lowercase hex digits; got " +
+                                                 std::to_string(psk_identity.size()) +
+                                                 " characters");
+  }
+  IOTSEC_TRY(pseudonym, HexDecode(psk_identity));
+  return SpPsk(credential_key.span(), pseudonym);
 }
 
 Status MemoryIssuanceLog::Claim(std::string_view device_id, const ibc::KeyPeriod& period) {
@@ -419,10 +599,14 @@ ProvisioningService::ProvisioningService(ProvisioningServiceOptions options,
 Result<std::unique_ptr<ProvisioningService>> ProvisioningService::Create(
     ProvisioningServiceOptions options) {
   if (!options.kms || !options.onboarding_key || options.directory == nullptr ||
-      options.issuance == nullptr) {
+      options.issuance == nullptr || options.kms_proof == nullptr) {
     return Fail(ErrorCode::kInvalidArgument,
-                "a provisioning service needs a KMS, an onboarding key, a directory and an "
-                "issuance log");
+                "a provisioning service needs a KMS, an onboarding key, a directory, an "
+                "issuance log and a KMS record proof source");
+  }
+  if (options.role == ServiceRole::kSp &&
+      (!options.credential_key || options.credential_key->size() != kCredentialKeySize)) {
+    return Fail(ErrorCode::kInvalidArgument, "an SP needs a 32-octet credential key");
   }
   if (auto st = ledger::CheckOrgId(options.org_id); !st) {
     return Unexpected(st.error());
@@ -471,31 +655,40 @@ Result<Bytes> ProvisioningService::Handle(ByteSpan request) {
                     " does not verify under the key of its birth record");
   }
 
+  // The device checks the answer against the tree it verified: a size this service's proof
+  // source cannot serve is refused before anything is claimed.
+  IOTSEC_TRY(kms_proof, options_.kms_proof->Prove(body.tree_size));
+  IOTSEC_RETURN_IF_ERROR(CheckProof(kms_proof, body.tree_size));
+
   IOTSEC_RETURN_IF_ERROR(options_.issuance->Claim(body.device_id, options_.period));
+  Credentials c;
   auto answer = [&]() -> Result<Bytes> {
-    Credentials c;
     c.period = options_.period;
-    c.psk = crypto::SecretBytes(kPskSize);
-    IOTSEC_RETURN_IF_ERROR(
-        crypto::SystemRng().Fill(std::span<uint8_t>(c.psk.data(), c.psk.size())));
     if (options_.role == ServiceRole::kMno) {
+      c.psk = crypto::SecretBytes(kPskSize);
+      IOTSEC_RETURN_IF_ERROR(crypto::SystemRng().Fill(c.psk.mutable_span()));
       const std::string id = DeviceIdentity(options_.period, body.device_id);
       IOTSEC_TRY(key, options_.kms->IssueEccsi(AsBytes(id), options_.period, crypto::SystemRng()));
       c.ssk = std::move(key.ssk);
       c.pvt = key.pvt;
     } else {
-      std::array<uint8_t, kPskIdentityOctets> pseudonym{};
+      std::array<uint8_t, kPseudonymSize> pseudonym{};
       IOTSEC_RETURN_IF_ERROR(crypto::SystemRng().Fill(pseudonym));
       c.psk_identity = HexEncode(pseudonym);
+      c.psk = SpPsk(options_.credential_key->span(), pseudonym);
     }
     const crypto::SecretBytes creds = EncodeCredentials(options_.role, c);
     const crypto::Sha256Digest th_ans = AnswerTranscript(th_req, creds.span());
     IOTSEC_TRY(sig, signer_.Sign(th_ans, crypto::SystemRng()));
-    const crypto::SecretBytes plain = EncodeAnswer(body.nonce, sig, creds);
+    const crypto::SecretBytes plain = EncodeAnswer(body.nonce, sig, creds, kms_proof);
     return SealAnswer(opened.answer_key, plain.span());
   }();
   if (!answer) {
     options_.issuance->Release(body.device_id, options_.period);
+    return answer;
+  }
+  if (options_.on_issued) {
+    options_.on_issued(body.device_id, c);
   }
   return answer;
 }

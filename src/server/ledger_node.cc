@@ -428,7 +428,7 @@ Result<ledger::DeviceView> LedgerNode::Device(std::string_view device_id) {
   return impl_->state->Lookup(device_id);
 }
 
-Result<DeviceProof> LedgerNode::DeviceState(std::string_view device_id) {
+Result<DeviceProof> LedgerNode::DeviceState(std::string_view device_id, bool binding_only) {
   if (auto parts = ledger::ParseDeviceId(device_id); !parts) {
     return Unexpected(parts.error());
   }
@@ -465,12 +465,14 @@ Result<DeviceProof> LedgerNode::DeviceState(std::string_view device_id) {
     out.records.push_back(std::move(r));
     return Ok();
   };
-  IOTSEC_RETURN_IF_ERROR(prove("birth", view.birth_index));
-  IOTSEC_RETURN_IF_ERROR(prove("ownership", view.owner_index));
+  if (!binding_only) {
+    IOTSEC_RETURN_IF_ERROR(prove("birth", view.birth_index));
+    IOTSEC_RETURN_IF_ERROR(prove("ownership", view.owner_index));
+  }
   if (view.binding_index) {
     IOTSEC_RETURN_IF_ERROR(prove("binding", *view.binding_index));
   }
-  if (view.revocation_index) {
+  if (view.revocation_index && !binding_only) {
     IOTSEC_RETURN_IF_ERROR(prove("revocation", *view.revocation_index));
   }
   out.view = std::move(view);

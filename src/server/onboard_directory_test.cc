@@ -1,11 +1,15 @@
 // Copyright iotsec authors.
-// A provisioning service deciding from a real ledger node (doc/protocol/onboarding.md §3.3):
-// the device is born with an attestation key, sold, bound; the MNO it is bound to provisions
-// it, a provider it is not bound to refuses, and after its revocation nobody provisions it.
+// Zero-touch onboarding against a real ledger node (doc/protocol/onboarding.md §3): the device
+// is born with an attestation key, sold, bound; its services published their KMS records with
+// their onboarding keys. The device discovers its services from the node and checks the
+// answer, then the MNO and the SP it is bound to provision it, each proving its KMS record in
+// the device's tree; a provider it is not bound to refuses, a stale discovery answer only leads
+// to a refusal, and after its revocation nobody serves it.
 #include "iotsec/server/onboard_directory.h"
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,13 +27,22 @@ using testing::Writer;
 const ibc::KeyPeriod kNow{2026, 11};
 const std::string kDevice = "urn:dev:acme:SN1";
 
-class LedgerDirectoryTest : public ::testing::Test {
+// A service's secrets: its KMS, onboarding key and (SP) credential key.
+struct ServiceKeys {
+  std::shared_ptr<const kms::Kms> kms;
+  std::shared_ptr<const crypto::X25519PrivateKey> onboarding;
+  std::shared_ptr<const crypto::SecretBytes> credential;
+};
+
+class OnboardLedgerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto node = LedgerNode::Open(dir_.path());
     ASSERT_TRUE(node.has_value()) << node.error().ToString();
     node_ = std::move(*node);
     directory_ = std::make_unique<LedgerDirectory>(*node_);
+    discovery_source_ =
+        std::make_unique<LedgerDiscoverySource>(*node_, [] { return kNow; });
     writer_ = std::make_unique<Writer>(dir_.path(), node_->origin());
     using ledger::Role;
     Submit(writer_->Admission("acme", ledger::RoleSet{Role::kManufacturer}));
@@ -37,9 +50,13 @@ class LedgerDirectoryTest : public ::testing::Test {
     Submit(writer_->Admission("mno1", ledger::RoleSet{Role::kMno}));
     Submit(writer_->Admission("sp1", ledger::RoleSet{Role::kSp}));
     Submit(writer_->Admission("sp2", ledger::RoleSet{Role::kSp}));
+    for (const char* org : {"mno1", "sp1", "sp2"}) {
+      Publish(org);
+    }
     // The birth record carries AttestationKeyFor(3): the P-256 key with scalar 4, which the
     // device holds as a software key file.
     Submit(writer_->Birth("acme", "SN1", 3));
+    Submit(writer_->Birth("acme", "SN2", 4));
     Submit(writer_->Sign("acme", ledger::OwnershipTransfer{{kDevice}, "bob"}));
     Submit(writer_->Sign("bob", ledger::Binding{{kDevice}, std::string("mno1"), {"sp1"}}));
     Bytes scalar(32, 0);
@@ -50,6 +67,14 @@ class LedgerDirectoryTest : public ::testing::Test {
     ASSERT_TRUE(ak.has_value()) << ak.error().ToString();
     ak_ = std::move(*ak);
     ASSERT_EQ(ak_->PublicKey(), ledger::testing::AttestationKeyFor(3));
+
+    auto node_key = crypto::X25519PrivateKey::Generate();
+    ASSERT_TRUE(node_key.has_value());
+    node_key_ = std::make_shared<const crypto::X25519PrivateKey>(std::move(*node_key));
+    trust_.origin = node_->origin();
+    trust_.anchors.push_back(node_->verifier());
+    trust_.discovery_id = "node";
+    trust_.discovery_key = node_key_->PublicKey();
   }
 
   void Submit(Bytes record) {
@@ -57,28 +82,58 @@ class LedgerDirectoryTest : public ::testing::Test {
     ASSERT_TRUE(r.has_value()) << r.error().ToString();
   }
 
-  std::unique_ptr<onboard::ProvisioningService> Service(onboard::ServiceRole role,
-                                                        const std::string& org) {
+  // Publish makes |org|'s keys and publishes its KMS parameters with its onboarding key.
+  void Publish(const std::string& org) {
     auto kms = kms::Kms::Initialize(crypto::SystemRng());
     auto key = crypto::X25519PrivateKey::Generate();
-    EXPECT_TRUE(kms.has_value() && key.has_value());
+    ASSERT_TRUE(kms.has_value() && key.has_value());
+    ServiceKeys& k = keys_[org];
+    k.kms = std::make_shared<const kms::Kms>(std::move(*kms));
+    k.onboarding = std::make_shared<const crypto::X25519PrivateKey>(std::move(*key));
+    crypto::SecretBytes credential(32);
+    ASSERT_TRUE(crypto::SystemRng().Fill(std::span<uint8_t>(credential.data(), 32)));
+    k.credential = std::make_shared<const crypto::SecretBytes>(std::move(credential));
+    ledger::KmsParams p;
+    p.period = kNow;
+    p.kpak = k.kms->public_params().kpak;
+    p.z = k.kms->public_params().z;
+    p.onboarding_key = k.onboarding->PublicKey();
+    Submit(writer_->Sign(org, p));
+  }
+
+  std::unique_ptr<onboard::ProvisioningService> Service(onboard::ServiceRole role,
+                                                        const std::string& org) {
+    const ServiceKeys& k = keys_.at(org);
     onboard::ProvisioningServiceOptions o;
     o.role = role;
     o.org_id = org;
     o.period = kNow;
-    o.kms = std::make_shared<const kms::Kms>(std::move(*kms));
-    o.onboarding_key = std::make_shared<const crypto::X25519PrivateKey>(std::move(*key));
+    o.kms = k.kms;
+    o.onboarding_key = k.onboarding;
+    o.credential_key = k.credential;
     o.directory = directory_.get();
     logs_.push_back(std::make_unique<onboard::MemoryIssuanceLog>());
     o.issuance = logs_.back().get();
+    proofs_.push_back(std::make_unique<LedgerKmsProofSource>(*node_, org, kNow));
+    o.kms_proof = proofs_.back().get();
     auto s = onboard::ProvisioningService::Create(std::move(o));
     EXPECT_TRUE(s.has_value()) << s.error().ToString();
     return std::move(*s);
   }
 
-  Result<Bytes> Ask(onboard::ProvisioningService& s) {
-    auto p = onboard::StartProvision(kDevice, *ak_, s.info(), kNow, 8);
-    EXPECT_TRUE(p.has_value());
+  Result<onboard::Discovered> Discover(const std::string& device = kDevice) {
+    onboard::DiscoveryService node(node_key_, discovery_source_.get());
+    auto pending = onboard::StartDiscovery(device, trust_);
+    EXPECT_TRUE(pending.has_value());
+    IOTSEC_TRY(answer, node.Handle(pending->message));
+    return onboard::FinishDiscovery(*pending, answer, trust_);
+  }
+
+  // Ask sends a provisioning request to |s| as the device that discovered |d|.
+  Result<Bytes> Ask(onboard::ProvisioningService& s, const onboard::Discovered& d) {
+    onboard::LogAnchor anchor{d.tree_size, d.root, node_->origin()};
+    auto p = onboard::StartProvision(kDevice, *ak_, s.info(), kNow, anchor);
+    EXPECT_TRUE(p.has_value()) << p.error().ToString();
     pending_ = std::move(*p);
     return s.Handle(pending_.message);
   }
@@ -87,52 +142,114 @@ class LedgerDirectoryTest : public ::testing::Test {
   std::unique_ptr<LedgerNode> node_;
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<LedgerDirectory> directory_;
+  std::unique_ptr<LedgerDiscoverySource> discovery_source_;
+  std::shared_ptr<const crypto::X25519PrivateKey> node_key_;
+  onboard::DiscoveryTrust trust_;
+  std::map<std::string, ServiceKeys> keys_;
   std::vector<std::unique_ptr<onboard::MemoryIssuanceLog>> logs_;
+  std::vector<std::unique_ptr<LedgerKmsProofSource>> proofs_;
   std::unique_ptr<device::AttestationKey> ak_;
   onboard::PendingProvision pending_;
 };
 
-TEST_F(LedgerDirectoryTest, FactsComeFromTheLedger) {
+TEST_F(OnboardLedgerTest, FactsComeFromTheLedger) {
   auto f = directory_->Lookup(kDevice);
   ASSERT_TRUE(f.has_value()) << f.error().ToString();
   EXPECT_EQ(f->attestation_key, ledger::testing::AttestationKeyFor(3));
   EXPECT_EQ(f->mno, "mno1");
   EXPECT_EQ(f->sps, std::vector<std::string>{"sp1"});
   EXPECT_FALSE(f->revoked);
-  EXPECT_EQ(directory_->Lookup("urn:dev:acme:SN2").error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(directory_->Lookup("urn:dev:acme:SN9").error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(directory_->Lookup("not a device").error().code(), ErrorCode::kInvalidArgument);
 }
 
-TEST_F(LedgerDirectoryTest, TheBoundServicesProvisionTheOthersRefuse) {
-  auto mno = Service(onboard::ServiceRole::kMno, "mno1");
-  auto answer = Ask(*mno);
-  ASSERT_TRUE(answer.has_value()) << answer.error().ToString();
-  EXPECT_TRUE(onboard::FinishProvision(pending_, *answer).has_value());
-  auto sp = Service(onboard::ServiceRole::kSp, "sp1");
-  answer = Ask(*sp);
-  ASSERT_TRUE(answer.has_value()) << answer.error().ToString();
-  EXPECT_TRUE(onboard::FinishProvision(pending_, *answer).has_value());
+TEST_F(OnboardLedgerTest, ADeviceOnboardsZeroTouch) {
+  auto d = Discover();
+  ASSERT_TRUE(d.has_value()) << d.error().ToString();
+  ASSERT_EQ(d->services.size(), 2u);
+  EXPECT_EQ(d->services[0].org_id, "mno1");
+  EXPECT_EQ(d->services[0].onboarding_key, keys_.at("mno1").onboarding->PublicKey());
+  EXPECT_EQ(d->services[1].org_id, "sp1");
+  auto size = node_->store().Size();
+  ASSERT_TRUE(size.has_value());
+  EXPECT_EQ(d->tree_size, *size);
 
+  auto mno = Service(onboard::ServiceRole::kMno, "mno1");
+  auto answer = Ask(*mno, *d);
+  ASSERT_TRUE(answer.has_value()) << answer.error().ToString();
+  auto network = onboard::FinishProvision(pending_, *answer);
+  ASSERT_TRUE(network.has_value()) << network.error().ToString();
+  EXPECT_EQ(network->ssk.size(), 32u);
+
+  auto sp = Service(onboard::ServiceRole::kSp, "sp1");
+  answer = Ask(*sp, *d);
+  ASSERT_TRUE(answer.has_value()) << answer.error().ToString();
+  auto service = onboard::FinishProvision(pending_, *answer);
+  ASSERT_TRUE(service.has_value()) << service.error().ToString();
+  // The SP's data endpoint derives the same PSK from the pseudonym alone.
+  auto psk = onboard::ServicePskFor(*keys_.at("sp1").credential, service->psk_identity);
+  ASSERT_TRUE(psk.has_value());
+  EXPECT_TRUE(std::equal(psk->span().begin(), psk->span().end(), service->psk.span().begin(),
+                         service->psk.span().end()));
+}
+
+TEST_F(OnboardLedgerTest, TheBoundServicesProvisionTheOthersRefuse) {
+  auto d = Discover();
+  ASSERT_TRUE(d.has_value()) << d.error().ToString();
   auto other = Service(onboard::ServiceRole::kSp, "sp2");
-  auto refused = Ask(*other);
+  auto refused = Ask(*other, *d);
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code(), ErrorCode::kPermissionDenied) << refused.error().ToString();
 
-  // The owner rebinds the device to sp2: now sp2 provisions it and sp1 would not.
+  // The owner rebinds the device to sp2. A device holding the stale answer still asks sp1,
+  // which refuses from its own view of the ledger; a fresh discovery names sp2, which serves.
   Submit(writer_->Sign("bob", ledger::Binding{{kDevice}, std::string("mno1"), {"sp2"}}));
-  answer = Ask(*other);
+  auto sp1 = Service(onboard::ServiceRole::kSp, "sp1");
+  auto stale = Ask(*sp1, *d);
+  ASSERT_FALSE(stale.has_value());
+  EXPECT_EQ(stale.error().code(), ErrorCode::kPermissionDenied);
+  auto fresh = Discover();
+  ASSERT_TRUE(fresh.has_value()) << fresh.error().ToString();
+  ASSERT_EQ(fresh->services.size(), 2u);
+  EXPECT_EQ(fresh->services[1].org_id, "sp2");
+  auto answer = Ask(*other, *fresh);
   ASSERT_TRUE(answer.has_value()) << answer.error().ToString();
-  auto sp1_again = Service(onboard::ServiceRole::kSp, "sp1");
-  EXPECT_EQ(Ask(*sp1_again).error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_TRUE(onboard::FinishProvision(pending_, *answer).has_value());
 }
 
-TEST_F(LedgerDirectoryTest, ARevokedDeviceIsProvisionedByNobody) {
+TEST_F(OnboardLedgerTest, UnboundAndRevokedDevicesAreServedByNobody) {
+  // SN2 is born but not bound: discovery has nothing to tell it.
+  auto unbound = Discover("urn:dev:acme:SN2");
+  ASSERT_FALSE(unbound.has_value());
+  EXPECT_EQ(unbound.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(Discover("urn:dev:acme:SN9").error().code(), ErrorCode::kNotFound);
+
+  auto d = Discover();
+  ASSERT_TRUE(d.has_value());
   Submit(writer_->Sign("bob", ledger::Revocation{ledger::RevocationTarget::kDevice, kDevice}));
+  auto revoked = Discover();
+  ASSERT_FALSE(revoked.has_value());
+  EXPECT_EQ(revoked.error().code(), ErrorCode::kPermissionDenied);
   auto mno = Service(onboard::ServiceRole::kMno, "mno1");
-  auto refused = Ask(*mno);
+  auto refused = Ask(*mno, *d);
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code(), ErrorCode::kPermissionDenied) << refused.error().ToString();
   EXPECT_NE(refused.error().message().find("revoked"), std::string::npos);
+}
+
+TEST_F(OnboardLedgerTest, ATreeTheServiceDoesNotHaveYetIsRefusedWithoutClaiming) {
+  auto d = Discover();
+  ASSERT_TRUE(d.has_value());
+  onboard::Discovered ahead = *d;
+  ahead.tree_size += 5;  // the device claims a larger ledger than the service's
+  auto mno = Service(onboard::ServiceRole::kMno, "mno1");
+  auto refused = Ask(*mno, ahead);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kFailedPrecondition) << refused.error().ToString();
+  // Nothing was claimed: the honest request goes through.
+  auto answer = Ask(*mno, *d);
+  ASSERT_TRUE(answer.has_value()) << answer.error().ToString();
+  EXPECT_TRUE(onboard::FinishProvision(pending_, *answer).has_value());
 }
 
 }  // namespace

@@ -109,9 +109,11 @@ class LedgerNode {
   Result<SubmitResult> Submit(Bytes record);
 
   // DeviceState returns what the ledger knows about |device_id| with inclusion proofs of its
-  // birth, ownership, binding and revocation records against the latest checkpoint. Fails with
-  // kNotFound for an unknown device, kInvalidArgument for a malformed id.
-  Result<DeviceProof> DeviceState(std::string_view device_id);
+  // birth, ownership, binding and revocation records against the latest checkpoint (batch
+  // records with the device's member proof); with |binding_only|, of its binding record only
+  // (what discovery sends a device). Fails with kNotFound for an unknown device,
+  // kInvalidArgument for a malformed id.
+  Result<DeviceProof> DeviceState(std::string_view device_id, bool binding_only = false);
 
   // Org returns what the ledger knows about organization |org_id| (revoked ones too), e.g.
   // the sequence number its next record must exceed. kNotFound if it was never admitted.
