@@ -6,6 +6,7 @@
 // the device's tree; a provider it is not bound to refuses, a stale discovery answer only leads
 // to a refusal, and after its revocation nobody serves it.
 #include "iotsec/server/onboard_directory.h"
+#include "iotsec/server/onboard_platform.h"
 
 #include <gtest/gtest.h>
 
@@ -16,6 +17,8 @@
 
 #include "iotsec/common/file.h"
 #include "iotsec/crypto/random.h"
+#include "iotsec/net/coap.h"
+#include "iotsec/onboard/coap_device.h"
 #include "server_test_util.h"
 
 namespace iotsec::server {
@@ -250,6 +253,181 @@ TEST_F(OnboardLedgerTest, ATreeTheServiceDoesNotHaveYetIsRefusedWithoutClaiming)
   auto answer = Ask(*mno, *d);
   ASSERT_TRUE(answer.has_value()) << answer.error().ToString();
   EXPECT_TRUE(onboard::FinishProvision(pending_, *answer).has_value());
+}
+
+// --- over CoAP ------------------------------------------------------------------------------
+
+class OnboardPlatformTest : public OnboardLedgerTest {
+ protected:
+  void SetUp() override {
+    OnboardLedgerTest::SetUp();
+    OnboardPlatformOptions o;
+    o.discovery_key = node_key_;
+    o.period = kNow;
+    for (const auto& [org, role] : std::vector<std::pair<std::string, onboard::ServiceRole>>{
+             {"mno1", onboard::ServiceRole::kMno},
+             {"sp1", onboard::ServiceRole::kSp},
+             {"sp2", onboard::ServiceRole::kSp}}) {
+      const ServiceKeys& k = keys_.at(org);
+      logs_.push_back(std::make_unique<onboard::MemoryIssuanceLog>());
+      o.services.push_back({role, org, k.kms, k.onboarding, k.credential, logs_.back().get()});
+    }
+    o.on_reading = [this](ByteSpan r) { last_reading_.assign(r.begin(), r.end()); };
+    auto platform = OnboardPlatform::Start(*node_, std::move(o));
+    ASSERT_TRUE(platform.has_value()) << platform.error().ToString();
+    platform_ = std::move(*platform);
+    endpoint_.coap_port = platform_->coap_port();
+    endpoint_.dtls_port = platform_->dtls_port();
+    endpoint_.timeout_ms = 3000;
+  }
+
+  Result<onboard::Onboarded> Onboard(const onboard::PlatformEndpoint& endpoint) {
+    return onboard::OnboardOverCoap(endpoint, trust_, kDevice, *ak_, kNow);
+  }
+
+  std::unique_ptr<OnboardPlatform> platform_;
+  onboard::PlatformEndpoint endpoint_;
+  Bytes last_reading_;
+};
+
+TEST_F(OnboardPlatformTest, ADeviceOnboardsOverCoapAndSendsItsFirstReadingOverDtls) {
+  auto o = Onboard(endpoint_);
+  ASSERT_TRUE(o.has_value()) << o.error().ToString();
+  ASSERT_TRUE(o->network.has_value());
+  ASSERT_EQ(o->services.size(), 1u);
+  EXPECT_EQ(o->services[0].first, "sp1");
+  // The budget of doc/protocol/onboarding.md §1, measured on the wire.
+  EXPECT_LE(o->wire.bytes_sent + o->wire.bytes_received, 4096u)
+      << o->wire.bytes_sent << " sent, " << o->wire.bytes_received << " received";
+  EXPECT_LE(o->wire.round_trips, 3u);
+  RecordProperty("wire_bytes", std::to_string(o->wire.bytes_sent + o->wire.bytes_received));
+  RecordProperty("round_trips", std::to_string(o->wire.round_trips));
+  EXPECT_EQ(platform_->stats().discoveries, 1u);
+  EXPECT_EQ(platform_->stats().provisions, 2u);
+
+  const Bytes reading = {0xa1, 0x01, 0x18, 0x2a};  // {1: 42}
+  auto r = onboard::SendReading(endpoint_, "sp1", o->services[0].second, reading);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->code, net::CoapCode(2, 4));
+  EXPECT_EQ(platform_->stats().readings, 1u);
+  EXPECT_EQ(last_reading_, reading);
+
+  // Onboarding again is a second issuance for the identity and period: refused, over CoAP.
+  auto again = Onboard(endpoint_);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code(), ErrorCode::kPermissionDenied) << again.error().ToString();
+}
+
+TEST_F(OnboardPlatformTest, AServiceCredentialWorksOnlyWithItsKeyAndItsService) {
+  auto o = Onboard(endpoint_);
+  ASSERT_TRUE(o.has_value()) << o.error().ToString();
+  const onboard::Credentials& mine = o->services[0].second;
+  const Bytes reading = {0x01};
+  // A refused handshake looks like silence (RFC 6347 §4.1.2.7): do not wait long for it.
+  onboard::PlatformEndpoint quick = endpoint_;
+  quick.timeout_ms = 800;
+  // A clone that learned the PSK identity but not the PSK (it never travels in the clear).
+  onboard::Credentials guessed;
+  guessed.psk_identity = mine.psk_identity;
+  guessed.psk = crypto::SecretBytes(onboard::kPskSize);
+  auto wrong = onboard::SendReading(quick, "sp1", guessed, reading);
+  EXPECT_FALSE(wrong.has_value());
+  // The credential of sp1 presented as one of sp2: another derived key, refused.
+  auto elsewhere = onboard::SendReading(quick, "sp2", mine, reading);
+  EXPECT_FALSE(elsewhere.has_value());
+  // An organization the platform does not host.
+  auto unknown = onboard::SendReading(quick, "nobody", mine, reading);
+  EXPECT_FALSE(unknown.has_value());
+  EXPECT_EQ(platform_->stats().readings, 0u);
+  auto right = onboard::SendReading(endpoint_, "sp1", mine, reading);
+  ASSERT_TRUE(right.has_value()) << right.error().ToString();
+  EXPECT_EQ(platform_->stats().readings, 1u);
+}
+
+// Relay is a man in the middle on real sockets: a CoAP server that forwards every request to
+// the platform and its answer back, optionally changing one bit on the way.
+class Relay {
+ public:
+  enum class Flip { kNothing, kRequest, kAnswer };
+  Relay(int target_port, Flip flip) {
+    std::vector<std::pair<std::string, net::CoapHandler>> h;
+    for (std::string path : {"d", "p/mno1", "p/sp1"}) {
+      h.emplace_back(path, [target_port, flip, path](ByteSpan in) {
+        Bytes request = ToBytes(in);
+        if (flip == Flip::kRequest && !request.empty()) {
+          request[request.size() / 2] ^= 0x01;
+        }
+        net::CoapResponse out{net::CoapCode(5, 3), {}};
+        auto c = net::CoapClient::Connect("127.0.0.1", target_port, {});
+        if (!c) {
+          return out;
+        }
+        auto r = (*c)->Post(path, request);
+        if (!r) {
+          return out;
+        }
+        if (flip == Flip::kAnswer && !r->payload.empty()) {
+          r->payload[r->payload.size() / 2] ^= 0x01;
+        }
+        return *r;
+      });
+    }
+    auto s = net::CoapServer::Start({}, std::move(h));
+    EXPECT_TRUE(s.has_value());
+    server_ = std::move(*s);
+  }
+  int port() const { return server_->port(); }
+
+ private:
+  std::unique_ptr<net::CoapServer> server_;
+};
+
+TEST_F(OnboardPlatformTest, AManInTheMiddleCanRelayButNotReadOrChange) {
+  onboard::PlatformEndpoint via = endpoint_;
+  {
+    // Changing a request: the platform's seal does not open.
+    Relay relay(endpoint_.coap_port, Relay::Flip::kRequest);
+    via.coap_port = relay.port();
+    auto o = Onboard(via);
+    ASSERT_FALSE(o.has_value());
+    EXPECT_EQ(o.error().code(), ErrorCode::kUnauthenticated) << o.error().ToString();
+  }
+  {
+    // Changing an answer: the device's seal does not open.
+    Relay relay(endpoint_.coap_port, Relay::Flip::kAnswer);
+    via.coap_port = relay.port();
+    auto o = Onboard(via);
+    ASSERT_FALSE(o.has_value());
+    EXPECT_EQ(o.error().code(), ErrorCode::kUnauthenticated) << o.error().ToString();
+  }
+  EXPECT_EQ(platform_->stats().provisions, 0u);  // nothing was issued to anyone
+  {
+    // Relaying faithfully: the device onboards, and the relay saw only sealed messages; the
+    // credentials it carried are useless to it (AServiceCredentialWorksOnlyWithItsKey...).
+    Relay relay(endpoint_.coap_port, Relay::Flip::kNothing);
+    via.coap_port = relay.port();
+    auto o = Onboard(via);
+    ASSERT_TRUE(o.has_value()) << o.error().ToString();
+  }
+}
+
+TEST_F(OnboardPlatformTest, MalformedAndOversizedMessagesGetAnErrorAndChangeNothing) {
+  auto c = net::CoapClient::Connect("127.0.0.1", endpoint_.coap_port, {});
+  ASSERT_TRUE(c.has_value());
+  for (const char* path : {"d", "p/mno1", "p/sp1"}) {
+    auto r = (*c)->Post(path, AsBytes("not a sealed message"));
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->code, net::CoapCode(4, 0)) << path;
+    EXPECT_FALSE(r->payload.empty());  // a diagnostic
+  }
+  // Over the platform's 1,024-octet requests, still within one CoAP message.
+  auto big = (*c)->Post("d", Bytes(1100, 0xa0));
+  ASSERT_TRUE(big.has_value()) << big.error().ToString();
+  EXPECT_EQ(big->code, net::CoapCode(4, 13));
+  EXPECT_EQ(platform_->stats().provisions, 0u);
+  // The platform still serves.
+  auto o = Onboard(endpoint_);
+  ASSERT_TRUE(o.has_value()) << o.error().ToString();
 }
 
 }  // namespace
