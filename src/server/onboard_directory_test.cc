@@ -19,6 +19,7 @@
 #include "iotsec/crypto/random.h"
 #include "iotsec/net/coap.h"
 #include "iotsec/onboard/coap_device.h"
+#include "../device/swtpm_test_util.h"
 #include "server_test_util.h"
 
 namespace iotsec::server {
@@ -428,6 +429,40 @@ TEST_F(OnboardPlatformTest, MalformedAndOversizedMessagesGetAnErrorAndChangeNoth
   // The platform still serves.
   auto o = Onboard(endpoint_);
   ASSERT_TRUE(o.has_value()) << o.error().ToString();
+}
+
+TEST_F(OnboardPlatformTest, ADeviceWhoseKeyIsInATpmOnboards) {
+  const std::string swtpm = device::testing::FindExecutable("swtpm");
+  if (swtpm.empty()) {
+    GTEST_SKIP() << "swtpm is not installed (apt-get install swtpm); the TPM device is not run";
+  }
+  device::testing::Swtpm tpm;
+  ASSERT_EQ(tpm.Start(swtpm, dir_.path() + "/tpm", dir_.path() + "/tpm.log"), "");
+  constexpr uint32_t kHandle = 0x81010001;  // a persistent handle (TPM 2.0 Part 1 §29.4)
+  auto key = device::OpenTpmAttestationKey(tpm.Tcti(), kHandle);
+  ASSERT_TRUE(key.has_value()) << key.error().ToString();
+  // The manufacturer births the device with the TPM's public key; it is sold and bound.
+  const std::string id = "urn:dev:acme:TPM1";
+  ledger::DeviceBirthBatch b;
+  b.devices.push_back({id, (*key)->PublicKey(), "model-tpm"});
+  Submit(writer_->Sign("acme", b));
+  Submit(writer_->Sign("acme", ledger::OwnershipTransfer{{id}, "bob"}));
+  Submit(writer_->Sign("bob", ledger::Binding{{id}, std::string("mno1"), {"sp1", "sp2"}}));
+  auto o = onboard::OnboardOverCoap(endpoint_, trust_, id, **key, kNow);
+  ASSERT_TRUE(o.has_value()) << o.error().ToString();
+  ASSERT_TRUE(o->network.has_value());
+  ASSERT_EQ(o->services.size(), 2u);
+  for (const auto& [sp, credentials] : o->services) {
+    auto r = onboard::SendReading(endpoint_, sp, credentials, Bytes{0xf6});
+    ASSERT_TRUE(r.has_value()) << sp << ": " << r.error().ToString();
+  }
+  EXPECT_EQ(platform_->stats().readings, 2u);
+  // The same identity with a software key (a clone without the TPM) is refused.
+  auto clone = device::GenerateSoftwareAttestationKey();
+  ASSERT_TRUE(clone.has_value());
+  auto refused = onboard::OnboardOverCoap(endpoint_, trust_, id, **clone, kNow);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kUnauthenticated) << refused.error().ToString();
 }
 
 }  // namespace
