@@ -6,7 +6,7 @@ JOBS    ?= $(shell nproc)
 CMAKE   ?= cmake
 CTEST   ?= ctest
 
-.PHONY: all deps deps-test build demo test test-sanitize test-valgrind bench bench-ledger build-bench fuzz clean
+.PHONY: all deps deps-test build demo test test-sanitize test-valgrind bench bench-ledger bench-onboard build-bench fuzz clean
 
 all: build
 
@@ -20,8 +20,10 @@ build: deps-test
 	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@$(CMAKE) --build $(BUILD) -j $(JOBS)
 
+# The ledger tour (scripts/demo.sh), then the zero-touch onboarding scenario (`iotsec demo`).
 demo: build
 	@scripts/demo.sh $(BUILD)/tools/iotsec/iotsec
+	@$(BUILD)/tools/iotsec/iotsec demo
 
 test: build
 	@$(CTEST) --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -40,6 +42,11 @@ test-valgrind: build
 bench: build-bench
 	@bench/run.sh $(BUILD)-bench
 	@bench/ledger.sh $(BUILD)-bench
+	@bench/onboard.sh $(BUILD)-bench
+
+# The onboarding figures alone (BENCHMARKS.md, "Zero-touch onboarding").
+bench-onboard: build-bench
+	@bench/onboard.sh $(BUILD)-bench
 
 # The ledger's figures alone (BENCHMARKS.md, "Identity ledger").
 bench-ledger: build-bench

@@ -233,21 +233,21 @@ check "ledger transfer bad device id" 2 "$IOTSEC" ledger transfer $(as bob "$lw/
 # The MNO publishes its KMS public parameters (X.1365 lookup from the ledger).
 check "kms init for mno1" 0 "$IOTSEC" kms init --out "$lw/mno1-kms"
 check "ledger publish-kms" 0 "$IOTSEC" ledger publish-kms $(as mno1 "$lw/mno1.key") \
-  --kms-pub "$lw/mno1-kms/kms.pub" --onboarding-key "$lw/mno1-onboard.key" --period 2026-11 --json
+  --kms-pub "$lw/mno1-kms/kms.pub" --onboarding-key "$lw/mno1-kms/onboard.key" --period 2026-11 --json
 assert "publish-kms json" grep -q '"record_type":"kms_params"' "$work/stdout"
-assert "publish-kms created the onboarding key" test "$(stat -c %a "$lw/mno1-onboard.key")" = 600
-assert "publish-kms onboarding key is 32 octets" test "$(stat -c %s "$lw/mno1-onboard.key")" = 32
+assert "publish-kms created the onboarding key" test "$(stat -c %a "$lw/mno1-kms/onboard.key")" = 600
+assert "publish-kms onboarding key is 32 octets" test "$(stat -c %s "$lw/mno1-kms/onboard.key")" = 32
 check "ledger publish-kms without an onboarding key" 2 "$IOTSEC" ledger publish-kms \
   $(as mno1 "$lw/mno1.key") --kms-pub "$lw/mno1-kms/kms.pub" --period 2026-12
 check "ledger publish-kms twice for a period (refused)" 1 "$IOTSEC" ledger publish-kms \
   $(as mno1 "$lw/mno1.key") --kms-pub "$lw/mno1-kms/kms.pub" \
-  --onboarding-key "$lw/mno1-onboard.key" --period 2026-11
+  --onboarding-key "$lw/mno1-kms/onboard.key" --period 2026-11
 check "ledger publish-kms by a manufacturer (refused)" 1 "$IOTSEC" ledger publish-kms \
-  $(as acme "$lw/acme.key") --kms-pub "$lw/mno1-kms/kms.pub" --onboarding-key "$lw/mno1-onboard.key"
+  $(as acme "$lw/acme.key") --kms-pub "$lw/mno1-kms/kms.pub" --onboarding-key "$lw/mno1-kms/onboard.key"
 check "ledger publish-kms bad period" 2 "$IOTSEC" ledger publish-kms $(as mno1 "$lw/mno1.key") \
-  --kms-pub "$lw/mno1-kms/kms.pub" --onboarding-key "$lw/mno1-onboard.key" --period 2026-13
+  --kms-pub "$lw/mno1-kms/kms.pub" --onboarding-key "$lw/mno1-kms/onboard.key" --period 2026-13
 check "ledger publish-kms not a kms.pub" 2 "$IOTSEC" ledger publish-kms $(as mno1 "$lw/mno1.key") \
-  --kms-pub "$lw/mno1.key" --onboarding-key "$lw/mno1-onboard.key"
+  --kms-pub "$lw/mno1.key" --onboarding-key "$lw/mno1-kms/onboard.key"
 check "ledger publish-kms onboarding key of the wrong size" 2 "$IOTSEC" ledger publish-kms \
   $(as mno1 "$lw/mno1.key") --kms-pub "$lw/mno1-kms/kms.pub" --onboarding-key "$lw/mno1-kms/kms.pub" \
   --period 2026-12
@@ -309,6 +309,30 @@ assert "serve --json listening object" grep -q '"url":"http://127.0.0.1:[0-9]*".
 stop_serve
 assert "serve --json stopped object" grep -q '^{"event":"stopped","ok":true,"signal":"SIGTERM"}$' "$lw/serve2.out"
 assert "serve --json prints only JSON" [ "$(grep -vc '^{' "$lw/serve2.out")" -eq 0 ]
+
+# serve --coap: the onboarding roles of the node, for the services whose keys match what they
+# published on the ledger.
+"$IOTSEC" --json serve --data "$lw/node" --listen 127.0.0.1:0 --coap 127.0.0.1:0 --dtls-port 0 \
+  --service "mno:mno1:$lw/mno1-kms" >"$lw/serve3.out" 2>&1 &
+SERVE_PID=$!
+for _ in $(seq 1 100); do
+  grep -q '"event":"listening"' "$lw/serve3.out" 2>/dev/null && break
+  sleep 0.1
+done
+assert "serve --coap listening object" \
+  grep -Eq '"onboarding":\{"coap":"127.0.0.1:[0-9]+","discovery_key":"[0-9a-f]{64}","dtls_port":[0-9]+' \
+  "$lw/serve3.out"
+assert "serve --coap created the discovery key" test "$(stat -c %a "$lw/node/discovery.key")" = 600
+assert "serve --coap created the issuance log" test -s "$lw/mno1-kms/issuance.db"
+stop_serve
+assert "serve --coap stopped cleanly" grep -q '"event":"stopped"' "$lw/serve3.out"
+check "serve --coap, a service that published nothing" 2 "$IOTSEC" serve --data "$lw/node" \
+  --listen 127.0.0.1:0 --coap 127.0.0.1:0 --dtls-port 0 --service "sp:sp1:$lw/mno1-kms"
+assert "serve --coap says what to publish" grep -q "published no KMS parameters" "$work/stderr"
+check "serve --coap, a bad service spec" 2 "$IOTSEC" serve --data "$lw/node" --listen 127.0.0.1:0 \
+  --coap 127.0.0.1:0 --service "isp:x:$lw"
+check "serve --service without --coap" 2 "$IOTSEC" serve --data "$lw/node" --listen 127.0.0.1:0 \
+  --service "mno:mno1:$lw/mno1-kms"
 
 # ledger bench: every field of the contract, as numbers.
 check "ledger bench" 0 "$IOTSEC" ledger bench --records 600 --json

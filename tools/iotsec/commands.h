@@ -40,6 +40,10 @@ void AddLedgerLoadCommands(CLI::App* ledger, std::vector<Command>& out);
 // with |progress|, one line per phase on stderr.
 Outcome RunLedgerBench(uint64_t records, bool progress);
 
+// AddOnboardCommands adds `fleet onboard` and `demo` (cmd_onboard.cc): zero-touch onboarding
+// of a fleet in this process on loopback, measured, and the demo scenario with its attacks.
+void AddOnboardCommands(CLI::App& root, std::vector<Command>& out);
+
 // AddServeCommand adds `serve --data DIR [--listen HOST:PORT]`.
 void AddServeCommand(CLI::App& root, std::vector<Command>& out);
 

@@ -86,6 +86,10 @@ Result<std::vector<Row>> Measure(int scale) {
                              [&]() -> Status { return ibc::EccsiVerify(pub.kpak, id, msg, sig); }));
   IOTSEC_RETURN_IF_ERROR(add("eccsi_verify_cached_us", 1000,
                              [&]() -> Status { return verifier.Verify(msg, sig); }));
+  // RFC 6507 §5.1.2: what a device does with the key pair its MNO issued it.
+  IOTSEC_RETURN_IF_ERROR(add("eccsi_validate_us", 1000, [&]() -> Status {
+    return ibc::EccsiValidateUserKey(pub.kpak, id, key.ssk, key.pvt);
+  }));
   IOTSEC_RETURN_IF_ERROR(add("eccsi_issue_us", 500, [&]() -> Status {
     return Discard(ibc::EccsiIssue(ksak, kpak, id, rng));
   }));

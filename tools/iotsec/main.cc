@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   iotsec::cli::AddLedgerRecordCommands(ledger, commands);
   iotsec::cli::AddLedgerLoadCommands(ledger, commands);
   iotsec::cli::AddServeCommand(app, commands);
+  iotsec::cli::AddOnboardCommands(app, commands);
   SetFallthrough(&app);
 
   try {
