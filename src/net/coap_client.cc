@@ -1,9 +1,12 @@
 // Copyright iotsec authors.
-// CoapClient: one libcoap context and one client session per client (see coap.h).
+// CoapClient: one client session per client, on a libcoap context that is reused by the next
+// client of the same thread (ContextPool; see coap.h).
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "iotsec/net/coap.h"
 #include "net/coap_internal.h"
@@ -28,6 +31,48 @@ std::string NackText(coap_nack_reason_t reason) {
       return "the server is unreachable (ICMP error)";
   }
   return "the request failed";
+}
+
+}  // namespace
+
+namespace {
+
+// ContextPool keeps the libcoap contexts of closed clients of this thread for the next client,
+// because a context costs far more to create than a session (libcoap sets up its OpenSSL
+// contexts with it, hundreds of microseconds): a device or a simulator that opens a session per
+// exchange pays for it once per thread. A context serves one client at a time.
+class ContextPool {
+ public:
+  ~ContextPool() {
+    for (coap_context_t* ctx : idle_) {
+      coap_free_context(ctx);
+    }
+  }
+  coap_context_t* Take() {
+    if (idle_.empty()) {
+      return coap_new_context(nullptr);
+    }
+    coap_context_t* ctx = idle_.back();
+    idle_.pop_back();
+    return ctx;
+  }
+  void Give(coap_context_t* ctx) {
+    coap_set_app_data(ctx, nullptr);
+    if (idle_.size() < kMaxIdle) {
+      idle_.push_back(ctx);
+    } else {
+      coap_free_context(ctx);
+    }
+  }
+
+ private:
+  static constexpr size_t kMaxIdle = 4;
+  std::vector<coap_context_t*> idle_;
+};
+
+ContextPool& Pool() {
+  thread_local ContextPool pool;
+  return pool;
 }
 
 }  // namespace
@@ -58,13 +103,18 @@ struct CoapClient::Impl {
       coap_session_release(session);
     }
     if (ctx != nullptr) {
-      coap_free_context(ctx);
+      // The context goes back to the pool of the thread that closes the client, freed of the
+      // session: the next client on that thread reuses it.
+      Pool().Give(ctx);
     }
     internal::Wipe(options.psk);
   }
 
+  // From returns the client of |session|, or null for a session of an earlier client of the
+  // same (pooled) context, whose late messages and events are ignored.
   static Impl* From(coap_session_t* session) {
-    return static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
+    auto* self = static_cast<Impl*>(coap_get_app_data(coap_session_get_context(session)));
+    return self != nullptr && self->session == session ? self : nullptr;
   }
 
   // IsOwnRequest reports whether |pdu| carries the token of the request Post sent (rather than
@@ -88,6 +138,9 @@ struct CoapClient::Impl {
   static coap_response_t OnResponse(coap_session_t* session, const coap_pdu_t* sent,
                                     const coap_pdu_t* received, const coap_mid_t /*mid*/) {
     Impl* self = From(session);
+    if (self == nullptr) {
+      return COAP_RESPONSE_FAIL;
+    }
     coap_bin_const_t tok = coap_pdu_get_token(received);
     // RFC 7252 §5.3.2: a response is matched to its request by token; a response nobody
     // waits for (e.g. to a request given up on) is rejected with a Reset.
@@ -158,7 +211,8 @@ struct CoapClient::Impl {
   static void OnNack(coap_session_t* session, const coap_pdu_t* /*sent*/,
                      const coap_nack_reason_t reason, const coap_mid_t mid) {
     Impl* self = From(session);
-    if (!self->waiting || (mid != self->mid && reason != COAP_NACK_TLS_FAILED)) {
+    if (self == nullptr || !self->waiting ||
+        (mid != self->mid && reason != COAP_NACK_TLS_FAILED)) {
       return;
     }
     ErrorCode code =
@@ -169,6 +223,9 @@ struct CoapClient::Impl {
 
   static int OnEvent(coap_session_t* session, const coap_event_t event) {
     Impl* self = From(session);
+    if (self == nullptr) {
+      return 0;
+    }
     if (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_DTLS_CLOSED ||
         event == COAP_EVENT_SESSION_FAILED) {
       if (!self->session_error) {
@@ -232,7 +289,7 @@ Result<std::unique_ptr<CoapClient>> CoapClient::Connect(std::string host, int po
   impl->options = std::move(options);
   impl->peer = host + ":" + std::to_string(port);
   impl->dtls = !impl->options.psk.empty();
-  impl->ctx = coap_new_context(nullptr);
+  impl->ctx = Pool().Take();
   if (impl->ctx == nullptr) {
     return Fail(ErrorCode::kInternal, "libcoap could not create a context");
   }

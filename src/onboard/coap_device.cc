@@ -3,10 +3,16 @@
 #include "iotsec/onboard/coap_device.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "iotsec/net/coap.h"
 
@@ -23,6 +29,63 @@ constexpr int kPreconditionFailed = net::CoapCode(4, 12);
 constexpr int kTooLarge = net::CoapCode(4, 13);
 constexpr int kInternalError = net::CoapCode(5, 0);
 constexpr int kServiceUnavailable = net::CoapCode(5, 3);
+
+// Helper is a thread that runs the exchanges a device makes in parallel with its own. Helpers
+// outlive the device (one set per calling thread), so that their CoAP contexts, which the net
+// layer keeps per thread, serve the next device too.
+class Helper {
+ public:
+  Helper() : thread_([this] { Loop(); }) {}
+  ~Helper() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  std::future<void> Run(std::function<void()> job) {
+    std::packaged_task<void()> task(std::move(job));
+    std::future<void> done = task.get_future();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      jobs_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+    return done;
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      std::packaged_task<void()> job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+        if (jobs_.empty()) {
+          return;
+        }
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::packaged_task<void()>> jobs_;
+  bool stop_ = false;
+  std::thread thread_;  // last: started once the members it uses exist
+};
+
+// HelperFor returns the calling thread's |i|th helper.
+Helper& HelperFor(size_t i) {
+  thread_local std::vector<std::unique_ptr<Helper>> helpers;
+  while (helpers.size() <= i) {
+    helpers.push_back(std::make_unique<Helper>());
+  }
+  return *helpers[i];
+}
 
 std::string CodeText(int code) {
   return std::to_string(code >> 5) + "." + (code % 32 < 10 ? "0" : "") + std::to_string(code % 32);
@@ -133,7 +196,7 @@ Result<Onboarded> OnboardOverCoap(const PlatformEndpoint& platform, const Discov
   };
   std::vector<std::future<void>> others;
   for (size_t i = 1; i < requests.size(); ++i) {
-    others.push_back(std::async(std::launch::async, run, i));
+    others.push_back(HelperFor(i - 1).Run([&run, i] { run(i); }));
   }
   if (!requests.empty()) {
     run(0);
