@@ -598,6 +598,45 @@ Result<std::string> ParseDeviceItem(ByteSpan item) {
   return std::string(id);
 }
 
+Result<std::vector<Bytes>> AttachmentItems(ByteSpan attachment) {
+  cbor::DecodeLimits limits;
+  limits.max_depth = 2;
+  limits.max_items = 4 * kMaxBatchDevices + 4;
+  limits.max_string_length = kMaxRecordSize;
+  auto v = cbor::Decode(attachment, limits);
+  if (!v.has_value()) {
+    return Malformed("attachment", v.error().message());
+  }
+  IOTSEC_TRY(items, GetArray(*v, 1, kMaxBatchDevices, "devices"));
+  std::vector<Bytes> out;
+  out.reserve(items.size());
+  for (const Value& item : items) {
+    // The decoder accepted only the deterministic encoding, so this is the item's octets.
+    IOTSEC_TRY(encoded, cbor::Encode(item));
+    out.push_back(std::move(encoded));
+  }
+  return out;
+}
+
+Result<std::string> ItemDeviceId(ByteSpan item) {
+  cbor::DecodeLimits limits;
+  limits.max_depth = 2;
+  limits.max_items = 4;
+  auto v = cbor::Decode(item, limits);
+  if (!v.has_value()) {
+    return Malformed("device item", v.error().message());
+  }
+  const Value* id = &*v;
+  if (auto fields = v->as_array(); fields.has_value()) {
+    if (fields->empty()) {
+      return Malformed("device item", "an empty array");
+    }
+    id = &(*fields)[0];
+  }
+  IOTSEC_TRY(text, GetText(*id, 1, kMaxDeviceIdSize, "device id"));
+  return std::string(text);
+}
+
 Result<std::string> VerifyBatchMember(const BatchCommitment& commitment,
                                       const BatchMember& member) {
   auto included = VerifyInclusion(LeafHash(member.item), member.position, commitment.count,

@@ -28,9 +28,11 @@ using ledger::Hash;
 
 // kReplayChunk is how many entries Open reads at a time while rebuilding the state.
 constexpr uint64_t kReplayChunk = 1024;
-// kBatchCacheDevices bounds the devices of the batch records whose Merkle trees the node keeps
-// for member proofs (about 64 octets per device).
-constexpr size_t kBatchCacheDevices = 1 << 20;
+// kBatchCacheDevices bounds the devices of the batch records whose items and Merkle trees the
+// node keeps for member proofs (about 200 octets per device).
+constexpr size_t kBatchCacheDevices = 1 << 18;
+// kSmallBatch is the size below which a batch's tree is rebuilt for each proof, not cached.
+constexpr size_t kSmallBatch = 64;
 
 std::string Join(const std::string& dir, const char* name) { return dir + "/" + name; }
 
@@ -102,7 +104,7 @@ struct LedgerNode::Impl {
 
   // Batch records with their device trees, for member proofs (DeviceState), by log index.
   struct CachedBatch {
-    ledger::SignedRecord record;
+    std::vector<Bytes> items;  // BatchItem encodings, in list order (ascending device id)
     ledger::MemoryTree tree;
   };
   std::mutex cache_mu;
@@ -260,12 +262,19 @@ Result<std::shared_ptr<LedgerNode::Impl::CachedBatch>> LedgerNode::Impl::Batch(
       return it->second;
     }
   }
-  IOTSEC_TRY(entry, store->Entry(index));
+  // The record was validated when it was appended: its items are only split and hashed here
+  // (doc/formats/ledger-records.md §4.8), not checked again.
   IOTSEC_TRY(attachment, ledger::ReadAttachment(*store, index));
-  IOTSEC_TRY(record, ledger::ParseRecord(entry, attachment));
-  IOTSEC_TRY(tree, ledger::BatchTree(record.record()));
+  IOTSEC_TRY(items, ledger::AttachmentItems(attachment));
+  ledger::MemoryTree tree;
+  for (const Bytes& item : items) {
+    tree.AppendLeaf(item);
+  }
   const size_t devices = tree.size();
-  auto batch = std::make_shared<CachedBatch>(CachedBatch{std::move(record), std::move(tree)});
+  auto batch = std::make_shared<CachedBatch>(CachedBatch{std::move(items), std::move(tree)});
+  if (devices < kSmallBatch) {
+    return batch;
+  }
   std::lock_guard<std::mutex> lock(cache_mu);
   if (cache.emplace(index, batch).second) {
     cache_order.push_back(index);
@@ -283,31 +292,21 @@ Result<std::shared_ptr<LedgerNode::Impl::CachedBatch>> LedgerNode::Impl::Batch(
 // Member returns the member proof of |device_id| in the batch record at log |index|.
 Result<ledger::BatchMember> LedgerNode::Impl::Member(uint64_t index, std::string_view device_id) {
   IOTSEC_TRY(batch, Batch(index));
-  const ledger::Record& record = batch->record.record();
   // The device lists are in strictly ascending order (doc/formats/ledger-records.md §4).
   std::optional<size_t> position;
-  auto find = [&](const auto& list, auto id_of) {
-    size_t lo = 0;
-    size_t hi = list.size();
-    while (lo < hi) {
-      const size_t mid = lo + (hi - lo) / 2;
-      if (id_of(list[mid]) < device_id) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
+  size_t lo = 0;
+  size_t hi = batch->items.size();
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    IOTSEC_TRY(id, ledger::ItemDeviceId(batch->items[mid]));
+    if (id < device_id) {
+      lo = mid + 1;
+    } else if (id == device_id) {
+      position = mid;
+      break;
+    } else {
+      hi = mid;
     }
-    if (lo < list.size() && id_of(list[lo]) == device_id) {
-      position = lo;
-    }
-  };
-  auto id = [](const std::string& s) -> std::string_view { return s; };
-  if (const auto* b = std::get_if<ledger::DeviceBirthBatch>(&record.body)) {
-    find(b->devices, [](const ledger::DeviceBirth& d) -> std::string_view { return d.device_id; });
-  } else if (const auto* t = std::get_if<ledger::OwnershipTransfer>(&record.body)) {
-    find(t->devices, id);
-  } else if (const auto* bind = std::get_if<ledger::Binding>(&record.body)) {
-    find(bind->devices, id);
   }
   if (!position) {
     return Fail(ErrorCode::kDataLoss, "the record at index " + std::to_string(index) +
@@ -315,7 +314,7 @@ Result<ledger::BatchMember> LedgerNode::Impl::Member(uint64_t index, std::string
   }
   ledger::BatchMember m;
   m.position = *position;
-  m.item = ledger::BatchItem(record, *position);
+  m.item = batch->items[*position];
   IOTSEC_TRY(proof, ledger::InclusionProof(batch->tree, *position, batch->tree.size()));
   m.proof = std::move(proof);
   return m;

@@ -277,6 +277,14 @@ struct BatchMember {
   Bytes item;
 };
 
+// AttachmentItems returns the encodings of the items of a batch record's attachment (its one
+// deterministic CBOR array), in order, without checking what they say: for a node proving
+// members of records it validated when it appended them. kInvalidArgument if it is not such an
+// array. ItemDeviceId returns the device id an item names (a born device's first element, or
+// the id itself) without checking the rest of it.
+Result<std::vector<Bytes>> AttachmentItems(ByteSpan attachment);
+Result<std::string> ItemDeviceId(ByteSpan item);
+
 // VerifyBatchMember checks that |member| proves a device item in the batch that |commitment|
 // describes (RFC 9162 §2.1.3.2 with the item's leaf hash) and returns the device id the item
 // names (a born device's or a plain id). kDataLoss when the proof does not verify,
