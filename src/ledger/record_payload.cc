@@ -598,24 +598,95 @@ Result<std::string> ParseDeviceItem(ByteSpan item) {
   return std::string(id);
 }
 
-Result<std::vector<Bytes>> AttachmentItems(ByteSpan attachment) {
-  cbor::DecodeLimits limits;
-  limits.max_depth = 2;
-  limits.max_items = 4 * kMaxBatchDevices + 4;
-  limits.max_string_length = kMaxRecordSize;
-  auto v = cbor::Decode(attachment, limits);
-  if (!v.has_value()) {
-    return Malformed("attachment", v.error().message());
+namespace {
+
+// HeadOf reads the CBOR head at |in[pos]| (RFC 8949 §3): major type, argument and head size;
+// false for a reserved or indefinite-length head or one cut short.
+bool HeadOf(ByteSpan in, size_t pos, uint8_t& major, uint64_t& arg, size_t& size) {
+  if (pos >= in.size()) {
+    return false;
   }
-  IOTSEC_TRY(items, GetArray(*v, 1, kMaxBatchDevices, "devices"));
-  std::vector<Bytes> out;
-  out.reserve(items.size());
-  for (const Value& item : items) {
-    // The decoder accepted only the deterministic encoding, so this is the item's octets.
-    IOTSEC_TRY(encoded, cbor::Encode(item));
-    out.push_back(std::move(encoded));
+  major = in[pos] >> 5;
+  const uint8_t info = in[pos] & 0x1f;
+  if (info < 24) {
+    arg = info;
+    size = 1;
+    return true;
   }
-  return out;
+  if (info > 27) {
+    return false;
+  }
+  size = 1 + (size_t{1} << (info - 24));
+  if (size > in.size() - pos) {
+    return false;
+  }
+  arg = 0;
+  for (size_t i = 1; i < size; ++i) {
+    arg = (arg << 8) | in[pos + i];
+  }
+  return true;
+}
+
+// SkipItem returns the position after the data item at |pos| (definite lengths only, nested
+// at most |depth| deep); 0 when it is malformed or cut short.
+size_t SkipItem(ByteSpan in, size_t pos, int depth) {
+  uint8_t major = 0;
+  uint64_t arg = 0;
+  size_t head = 0;
+  if (depth < 0 || !HeadOf(in, pos, major, arg, head)) {
+    return 0;
+  }
+  pos += head;
+  switch (major) {
+    case 2:
+    case 3:
+      return arg > in.size() - pos ? 0 : pos + static_cast<size_t>(arg);
+    case 4:
+    case 5: {
+      const uint64_t n = major == 4 ? arg : 2 * arg;
+      if (n > in.size() - pos) {
+        return 0;  // each item takes at least one octet
+      }
+      for (uint64_t i = 0; i < n; ++i) {
+        pos = SkipItem(in, pos, depth - 1);
+        if (pos == 0) {
+          return 0;
+        }
+      }
+      return pos;
+    }
+    case 6:
+      return SkipItem(in, pos, depth - 1);
+    default:
+      return pos;
+  }
+}
+
+}  // namespace
+
+Result<std::vector<ByteSpan>> AttachmentItems(ByteSpan attachment) {
+  uint8_t major = 0;
+  uint64_t count = 0;
+  size_t pos = 0;
+  if (!HeadOf(attachment, 0, major, count, pos) || major != 4 || count < 1 ||
+      count > kMaxBatchDevices) {
+    return Malformed("attachment", "not an array of 1.." + std::to_string(kMaxBatchDevices) +
+                                       " device items");
+  }
+  std::vector<ByteSpan> items;
+  items.reserve(static_cast<size_t>(count));
+  for (uint64_t i = 0; i < count; ++i) {
+    const size_t end = SkipItem(attachment, pos, 2);
+    if (end == 0) {
+      return Malformed("attachment", "item " + std::to_string(i) + " is malformed");
+    }
+    items.push_back(attachment.subspan(pos, end - pos));
+    pos = end;
+  }
+  if (pos != attachment.size()) {
+    return Malformed("attachment", "trailing octets after the device items");
+  }
+  return items;
 }
 
 Result<std::string> ItemDeviceId(ByteSpan item) {

@@ -841,6 +841,36 @@ TEST(RecordTest, SplitFormEqualsTheBundle) {
   }
 }
 
+TEST(RecordTest, AttachmentItemsSplitTheListIntoItsItems) {
+  for (const Record& r :
+       {Record{2, testing::Births("acme", "sn", 5)},
+        Record{3, OwnershipTransfer{{"urn:dev:acme:sn0", "urn:dev:acme:sn1"}, "bob"}}}) {
+    const Bytes attachment = Split(Bundle(r)).second;
+    auto items = AttachmentItems(attachment);
+    ASSERT_TRUE(items.has_value()) << items.error().ToString();
+    auto parsed = ParseRecord(Bundle(r));
+    ASSERT_TRUE(parsed.has_value());
+    ASSERT_EQ(items->size(), parsed->batch()->count);
+    for (size_t i = 0; i < items->size(); ++i) {
+      EXPECT_EQ(ToBytes((*items)[i]), BatchItem(parsed->record(), i)) << i;
+      auto id = ItemDeviceId((*items)[i]);
+      ASSERT_TRUE(id.has_value());
+      EXPECT_EQ(*id, "urn:dev:acme:sn" + std::to_string(i));
+    }
+    // Cut short, with a trailing octet, or not an array: refused.
+    EXPECT_FALSE(AttachmentItems(ByteSpan(attachment).first(attachment.size() - 1)).has_value());
+    Bytes longer = attachment;
+    longer.push_back(0x00);
+    EXPECT_FALSE(AttachmentItems(longer).has_value());
+    Bytes indefinite = attachment;
+    indefinite[0] = 0x9f;  // an indefinite-length array (RFC 8949 §3.2.2)
+    EXPECT_FALSE(AttachmentItems(indefinite).has_value());
+  }
+  EXPECT_FALSE(AttachmentItems(Bytes{0x80}).has_value());  // no item
+  EXPECT_FALSE(AttachmentItems(Bytes{0x60}).has_value());  // a text string
+  EXPECT_FALSE(AttachmentItems(Bytes{}).has_value());
+}
+
 TEST(RecordTest, BatchTreeProvesEachDevice) {
   // 13 devices: a tree that is not complete, so that proofs have different lengths.
   const Record r{2, testing::Births("acme", "sn", 13)};

@@ -104,7 +104,8 @@ struct LedgerNode::Impl {
 
   // Batch records with their device trees, for member proofs (DeviceState), by log index.
   struct CachedBatch {
-    std::vector<Bytes> items;  // BatchItem encodings, in list order (ascending device id)
+    Bytes attachment;
+    std::vector<ByteSpan> items;  // views into |attachment|: the BatchItem encodings in order
     ledger::MemoryTree tree;
   };
   std::mutex cache_mu;
@@ -264,14 +265,15 @@ Result<std::shared_ptr<LedgerNode::Impl::CachedBatch>> LedgerNode::Impl::Batch(
   }
   // The record was validated when it was appended: its items are only split and hashed here
   // (doc/formats/ledger-records.md §4.8), not checked again.
+  auto batch = std::make_shared<CachedBatch>();
   IOTSEC_TRY(attachment, ledger::ReadAttachment(*store, index));
-  IOTSEC_TRY(items, ledger::AttachmentItems(attachment));
-  ledger::MemoryTree tree;
-  for (const Bytes& item : items) {
-    tree.AppendLeaf(item);
+  batch->attachment = std::move(attachment);
+  IOTSEC_TRY(items, ledger::AttachmentItems(batch->attachment));
+  batch->items = std::move(items);
+  for (ByteSpan item : batch->items) {
+    batch->tree.AppendLeaf(item);
   }
-  const size_t devices = tree.size();
-  auto batch = std::make_shared<CachedBatch>(CachedBatch{std::move(items), std::move(tree)});
+  const size_t devices = batch->tree.size();
   if (devices < kSmallBatch) {
     return batch;
   }
@@ -314,7 +316,7 @@ Result<ledger::BatchMember> LedgerNode::Impl::Member(uint64_t index, std::string
   }
   ledger::BatchMember m;
   m.position = *position;
-  m.item = batch->items[*position];
+  m.item = ToBytes(batch->items[*position]);
   IOTSEC_TRY(proof, ledger::InclusionProof(batch->tree, *position, batch->tree.size()));
   m.proof = std::move(proof);
   return m;

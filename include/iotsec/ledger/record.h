@@ -278,11 +278,12 @@ struct BatchMember {
 };
 
 // AttachmentItems returns the encodings of the items of a batch record's attachment (its one
-// deterministic CBOR array), in order, without checking what they say: for a node proving
-// members of records it validated when it appended them. kInvalidArgument if it is not such an
-// array. ItemDeviceId returns the device id an item names (a born device's first element, or
+// CBOR array), in order, as views into |attachment|, from the CBOR heads alone, without
+// checking what they say: for a node proving members of records it validated when it appended
+// them. kInvalidArgument if it is not a definite-length array of 1..kMaxBatchDevices items
+// that fills |attachment|. ItemDeviceId returns the device id an item names (a born device's first element, or
 // the id itself) without checking the rest of it.
-Result<std::vector<Bytes>> AttachmentItems(ByteSpan attachment);
+Result<std::vector<ByteSpan>> AttachmentItems(ByteSpan attachment);
 Result<std::string> ItemDeviceId(ByteSpan item);
 
 // VerifyBatchMember checks that |member| proves a device item in the batch that |commitment|
