@@ -344,5 +344,18 @@ assert "bench json records" grep -q '"records":600' "$work/stdout"
 check "ledger bench too few records" 2 "$IOTSEC" ledger bench --records 10
 check "ledger device without a node" 2 "$IOTSEC" ledger device --server "$url" --device "$d1" --anchor "$anchor"
 
+# fleet onboard: the simulator's contract, as numbers, and every device onboarded and read.
+check "fleet onboard" 0 "$IOTSEC" --json fleet onboard --devices 40 --concurrency 8
+for f in devices onboarded failed rate_per_s p50_ms p99_ms bytes_per_device round_trips_per_device \
+  exchanges_per_device readings reading_rate_per_s reading_p99_ms end_to_end_rate_per_s; do
+  assert "fleet json has $f" grep -q "\"$f\":[0-9]" "$work/stdout"
+done
+assert "fleet onboarded all" grep -q '"onboarded":40,' "$work/stdout"
+assert "fleet read all" grep -q '"readings":40,' "$work/stdout"
+assert "fleet no failure" grep -q '"failed":0,' "$work/stdout"
+assert "fleet progress on stderr" grep -q "100% (40 of 40 devices done)" "$work/stderr"
+check "fleet onboard --concurrency 0" 2 "$IOTSEC" fleet onboard --devices 4 --concurrency 0
+check "fleet onboard --devices 0" 2 "$IOTSEC" fleet onboard --devices 0
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -84,6 +84,25 @@ Result<PkeyPtr> KeyFromParams(OSSL_PARAM* params, int selection) {
   return WrapPkey(raw);
 }
 
+// ParameterTemplate returns a P-256 key holding the domain parameters only, made once per
+// process and only ever read (duplicated). Importing a public key through EVP_PKEY_fromdata
+// builds the group anew from its name each time, about four times the cost of duplicating this
+// template and setting the point.
+const EVP_PKEY* ParameterTemplate() {
+  static EVP_PKEY* const tmpl = [] {
+    EVP_PKEY* out = nullptr;
+    PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    if (ctx == nullptr || EVP_PKEY_paramgen_init(ctx.get()) != 1 ||
+        EVP_PKEY_CTX_set_group_name(ctx.get(), kGroupName) != 1 ||
+        EVP_PKEY_paramgen(ctx.get(), &out) != 1) {
+      EVP_PKEY_free(out);
+      return static_cast<EVP_PKEY*>(nullptr);
+    }
+    return out;
+  }();
+  return tmpl;
+}
+
 }  // namespace
 
 Result<P256Key> ParseP256Public(ByteSpan sec1) {
@@ -118,14 +137,19 @@ Result<P256Key> ParseP256Public(ByteSpan sec1) {
   }
   P256Key key;
   std::copy(sec1.begin(), sec1.end(), key.uncompressed.begin());
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(kGroupName),
-                                       0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, key.uncompressed.data(),
-                                        key.uncompressed.size()),
-      OSSL_PARAM_construct_end()};
-  IOTSEC_TRY(pkey, KeyFromParams(params, EVP_PKEY_PUBLIC_KEY));
-  key.pkey = std::move(pkey);
+  const EVP_PKEY* tmpl = ParameterTemplate();
+  if (tmpl == nullptr) {
+    return OpenSslFail(ErrorCode::kInternal, "P-256 parameter generation failed");
+  }
+  EVP_PKEY* raw = EVP_PKEY_dup(const_cast<EVP_PKEY*>(tmpl));
+  if (raw == nullptr) {
+    return OpenSslFail(ErrorCode::kInternal, "EVP_PKEY_dup(P-256 parameters) failed");
+  }
+  key.pkey = WrapPkey(raw);
+  if (EVP_PKEY_set1_encoded_public_key(key.pkey.get(), key.uncompressed.data(),
+                                       key.uncompressed.size()) != 1) {
+    return OpenSslFail(ErrorCode::kInternal, "EVP_PKEY_set1_encoded_public_key(P-256) failed");
+  }
   return key;
 }
 

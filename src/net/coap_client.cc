@@ -88,13 +88,19 @@ struct CoapClient::Impl {
   uint64_t received = 0;
   uint64_t exchanges = 0;
 
-  // State of the one outstanding request.
-  bool waiting = false;
-  Bytes token;
-  coap_mid_t mid = COAP_INVALID_MID;
-  std::optional<CoapResponse> response;
-  Bytes body;  // the blocks of the response received so far
-  std::optional<Error> failure;
+  // Pending is the state of one outstanding request of Post or PostAll.
+  struct Pending {
+    Bytes token;
+    coap_mid_t mid = COAP_INVALID_MID;
+    bool waiting = false;
+    std::optional<CoapResponse> response;
+    Bytes body;  // the blocks of the response received so far
+    uint64_t exchanges = 0;
+    std::optional<Error> failure;
+  };
+  // The requests of the current Post or PostAll, and how many of them still wait.
+  std::vector<Pending> pending;
+  size_t waiting = 0;
   // Set once the DTLS session has failed or closed.
   std::optional<Error> session_error;
 
@@ -117,19 +123,35 @@ struct CoapClient::Impl {
     return self != nullptr && self->session == session ? self : nullptr;
   }
 
-  // IsOwnRequest reports whether |pdu| carries the token of the request Post sent (rather than
-  // one of libcoap's requests for a later block).
-  bool IsOwnRequest(const coap_pdu_t* pdu) const {
-    coap_bin_const_t t = coap_pdu_get_token(pdu);
-    return t.length == token.size() &&
-           (t.length == 0 || std::memcmp(t.s, token.data(), t.length) == 0);
+  // Waiting returns the request still waiting whose token is |t|, or null.
+  Pending* Waiting(coap_bin_const_t t) {
+    for (Pending& p : pending) {
+      if (p.waiting && t.length == p.token.size() &&
+          (t.length == 0 || std::memcmp(t.s, p.token.data(), t.length) == 0)) {
+        return &p;
+      }
+    }
+    return nullptr;
   }
 
-  // FailRequest ends the outstanding request with |error|.
-  void FailRequest(Error error) {
-    failure = std::move(error);
-    waiting = false;
-    body.clear();
+  // Finish ends request |p| with its response or |error|.
+  void Finish(Pending& p, std::optional<Error> error) {
+    if (!p.waiting) {
+      return;
+    }
+    p.failure = std::move(error);
+    p.waiting = false;
+    if (p.failure) {
+      p.body.clear();
+    }
+    --waiting;
+  }
+
+  // FailAll ends every waiting request with |error|.
+  void FailAll(const Error& error) {
+    for (Pending& p : pending) {
+      Finish(p, error);
+    }
   }
 
   // OnResponse takes each response message. With libcoap in block mode, a block-wise response
@@ -144,15 +166,17 @@ struct CoapClient::Impl {
     coap_bin_const_t tok = coap_pdu_get_token(received);
     // RFC 7252 §5.3.2: a response is matched to its request by token; a response nobody
     // waits for (e.g. to a request given up on) is rejected with a Reset.
-    if (!self->waiting || tok.length != self->token.size() ||
-        (tok.length > 0 && std::memcmp(tok.s, self->token.data(), tok.length) != 0)) {
+    Pending* p = self->Waiting(tok);
+    if (p == nullptr) {
       return COAP_RESPONSE_FAIL;
     }
     ++self->exchanges;
+    ++p->exchanges;
     size_t size = internal::WireSize(received);
     coap_block_t block{};
     bool blockwise = coap_get_block(received, COAP_OPTION_BLOCK2, &block) != 0;
-    if (blockwise && block.num > 0 && sent != nullptr && !self->IsOwnRequest(sent)) {
+    if (blockwise && block.num > 0 && sent != nullptr &&
+        self->Waiting(coap_pdu_get_token(sent)) != p) {
       // A later block: libcoap sent the request for it (counted here, once: retransmissions
       // reuse the message), with a token of its own, which the response carried on the wire
       // (RFC 7252 §5.3.2) before libcoap put the application's token back into it.
@@ -166,7 +190,7 @@ struct CoapClient::Impl {
     const uint8_t* data = nullptr;
     if (!coap_get_data_large(received, &len, &data, &offset, &total)) {
       len = 0;
-      offset = blockwise ? self->body.size() : 0;
+      offset = blockwise ? p->body.size() : 0;
     }
     // RFC 7959 §4: Size2 announces the body's size; refuse an over-large body before fetching
     // the rest of it.
@@ -177,23 +201,23 @@ struct CoapClient::Impl {
     }
     size_t limit = self->options.max_response;
     if (announced > limit || len > limit || offset > limit - len) {
-      self->FailRequest(
-          Error(ErrorCode::kInvalidArgument,
-                "CoAP response from " + self->peer + " is larger than max_response (" +
-                    std::to_string(limit) + " octets; " +
-                    std::to_string(std::max(announced, offset + std::min(len, limit))) +
-                    " announced or received): resource exhausted"));
+      self->Finish(
+          *p, Error(ErrorCode::kInvalidArgument,
+                    "CoAP response from " + self->peer + " is larger than max_response (" +
+                        std::to_string(limit) + " octets; " +
+                        std::to_string(std::max(announced, offset + std::min(len, limit))) +
+                        " announced or received): resource exhausted"));
       return COAP_RESPONSE_FAIL;
     }
-    if (offset != self->body.size()) {
-      self->FailRequest(Error(ErrorCode::kUnavailable,
-                              "CoAP response from " + self->peer + " has a block at offset " +
-                                  std::to_string(offset) + " where " +
-                                  std::to_string(self->body.size()) + " was expected"));
+    if (offset != p->body.size()) {
+      self->Finish(*p, Error(ErrorCode::kUnavailable,
+                             "CoAP response from " + self->peer + " has a block at offset " +
+                                 std::to_string(offset) + " where " +
+                                 std::to_string(p->body.size()) + " was expected"));
       return COAP_RESPONSE_FAIL;
     }
     if (len > 0) {
-      self->body.insert(self->body.end(), data, data + len);
+      p->body.insert(p->body.end(), data, data + len);
     }
     // RFC 7959 §2.2: M = 0 marks the last block.
     if (blockwise && block.m) {
@@ -201,24 +225,31 @@ struct CoapClient::Impl {
     }
     CoapResponse resp;
     resp.code = static_cast<int>(coap_pdu_get_code(received));
-    resp.payload = std::move(self->body);
-    self->body.clear();
-    self->response = std::move(resp);
-    self->waiting = false;
+    resp.payload = std::move(p->body);
+    resp.exchanges = p->exchanges;
+    p->body.clear();
+    p->response = std::move(resp);
+    self->Finish(*p, std::nullopt);
     return COAP_RESPONSE_OK;
   }
 
   static void OnNack(coap_session_t* session, const coap_pdu_t* /*sent*/,
                      const coap_nack_reason_t reason, const coap_mid_t mid) {
     Impl* self = From(session);
-    if (self == nullptr || !self->waiting ||
-        (mid != self->mid && reason != COAP_NACK_TLS_FAILED)) {
+    if (self == nullptr || self->waiting == 0) {
       return;
     }
-    ErrorCode code =
-        reason == COAP_NACK_TLS_FAILED ? ErrorCode::kUnauthenticated : ErrorCode::kUnavailable;
-    self->failure = Error(code, "CoAP POST to " + self->peer + " failed: " + NackText(reason));
-    self->waiting = false;
+    if (reason == COAP_NACK_TLS_FAILED) {
+      self->FailAll(Error(ErrorCode::kUnauthenticated,
+                          "CoAP POST to " + self->peer + " failed: " + NackText(reason)));
+      return;
+    }
+    for (Pending& p : self->pending) {
+      if (p.waiting && p.mid == mid) {
+        self->Finish(p, Error(ErrorCode::kUnavailable,
+                              "CoAP POST to " + self->peer + " failed: " + NackText(reason)));
+      }
+    }
   }
 
   static int OnEvent(coap_session_t* session, const coap_event_t event) {
@@ -236,10 +267,7 @@ struct CoapClient::Impl {
                                              : " failed (handshake refused: unknown PSK identity "
                                                "or wrong key)"));
       }
-      if (self->waiting) {
-        self->failure = self->session_error;
-        self->waiting = false;
-      }
+      self->FailAll(*self->session_error);
     }
     return 0;
   }
@@ -349,65 +377,102 @@ Result<std::unique_ptr<CoapClient>> CoapClient::Connect(std::string host, int po
 }
 
 Result<CoapResponse> CoapClient::Post(std::string_view path, ByteSpan payload) {
+  const CoapPost post{path, payload};
+  IOTSEC_TRY(outcomes, PostAll(std::span<const CoapPost>(&post, 1)));
+  return std::move(outcomes.front());
+}
+
+Result<std::vector<Result<CoapResponse>>> CoapClient::PostAll(std::span<const CoapPost> posts) {
   Impl* s = impl_.get();
-  IOTSEC_TRY(segments, internal::SplitPath(path));
   if (s->session_error) {
     return Unexpected(*s->session_error);
   }
-  // RFC 7252 §4.2 / §5.8.2: a confirmable POST, retransmitted by libcoap until acknowledged.
-  coap_pdu_t* pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, s->session);
-  if (pdu == nullptr) {
-    return Fail(ErrorCode::kInternal, "libcoap could not allocate a CoAP message");
-  }
-  uint8_t token[8];
-  size_t token_len = 0;
-  coap_session_new_token(s->session, &token_len, token);
-  if (!coap_add_token(pdu, token_len, token)) {
-    coap_delete_pdu(pdu);
-    return Fail(ErrorCode::kInternal, "libcoap could not add a token");
-  }
-  for (std::string_view seg : segments) {
-    if (coap_add_option(pdu, COAP_OPTION_URI_PATH, seg.size(),
-                        reinterpret_cast<const uint8_t*>(seg.data())) == 0) {
+  // Every message is built before any is sent, so that a bad request sends nothing.
+  std::vector<coap_pdu_t*> pdus;
+  auto free_pdus = [&pdus] {
+    for (coap_pdu_t* pdu : pdus) {
       coap_delete_pdu(pdu);
+    }
+    pdus.clear();
+  };
+  std::vector<Impl::Pending> pending(posts.size());
+  for (size_t i = 0; i < posts.size(); ++i) {
+    auto segments = internal::SplitPath(posts[i].path);
+    if (!segments) {
+      free_pdus();
+      return Unexpected(segments.error());
+    }
+    // RFC 7252 §4.2 / §5.8.2: a confirmable POST, retransmitted by libcoap until acknowledged.
+    coap_pdu_t* pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, s->session);
+    if (pdu == nullptr) {
+      free_pdus();
+      return Fail(ErrorCode::kInternal, "libcoap could not allocate a CoAP message");
+    }
+    pdus.push_back(pdu);
+    uint8_t token[8];
+    size_t token_len = 0;
+    coap_session_new_token(s->session, &token_len, token);
+    if (!coap_add_token(pdu, token_len, token)) {
+      free_pdus();
+      return Fail(ErrorCode::kInternal, "libcoap could not add a token");
+    }
+    pending[i].token.assign(token, token + token_len);
+    for (std::string_view seg : *segments) {
+      if (coap_add_option(pdu, COAP_OPTION_URI_PATH, seg.size(),
+                          reinterpret_cast<const uint8_t*>(seg.data())) == 0) {
+        free_pdus();
+        return Fail(ErrorCode::kInvalidArgument,
+                    "CoAP path '" + std::string(posts[i].path) + "' does not fit in one message");
+      }
+    }
+    const ByteSpan payload = posts[i].payload;
+    if (!payload.empty() && !coap_add_data(pdu, payload.size(), payload.data())) {
+      free_pdus();
       return Fail(ErrorCode::kInvalidArgument,
-                  "CoAP path '" + std::string(path) + "' does not fit in one message");
+                  "payload of " + std::to_string(payload.size()) +
+                      " octets does not fit in one CoAP message (block-wise transfer is not "
+                      "supported)");
     }
   }
-  if (!payload.empty() && !coap_add_data(pdu, payload.size(), payload.data())) {
-    coap_delete_pdu(pdu);
-    return Fail(ErrorCode::kInvalidArgument,
-                "payload of " + std::to_string(payload.size()) +
-                    " octets does not fit in one CoAP message (block-wise transfer is not "
-                    "supported)");
-  }
-  size_t size = internal::WireSize(pdu);
-  s->token.assign(token, token + token_len);
-  s->response.reset();
-  s->failure.reset();
-  s->body.clear();
-  s->waiting = true;
-  s->mid = coap_send(s->session, pdu);  // takes ownership of pdu
-  if (s->mid == COAP_INVALID_MID) {
-    s->waiting = false;
-    if (s->failure) {
-      return Unexpected(*s->failure);
+  s->pending = std::move(pending);
+  s->waiting = 0;
+  for (size_t i = 0; i < pdus.size(); ++i) {
+    Impl::Pending& p = s->pending[i];
+    const size_t size = internal::WireSize(pdus[i]);
+    p.waiting = true;
+    ++s->waiting;
+    p.mid = coap_send(s->session, pdus[i]);  // takes ownership of the message
+    pdus[i] = nullptr;
+    if (p.mid == COAP_INVALID_MID) {
+      if (p.waiting) {
+        s->Finish(p, Error(ErrorCode::kUnavailable, "cannot send a CoAP request to " + s->peer));
+      }
+      continue;
     }
-    return Fail(ErrorCode::kUnavailable, "cannot send a CoAP request to " + s->peer);
+    s->sent += size;
   }
-  s->sent += size;
+  pdus.clear();
 
   auto deadline = Clock::now() + std::chrono::milliseconds(s->options.timeout_ms);
-  bool done = s->RunUntil(deadline, [s] { return !s->waiting; });
-  s->waiting = false;
-  if (!done) {
-    return Fail(ErrorCode::kUnavailable, "no CoAP response from " + s->peer + " within " +
-                                             std::to_string(s->options.timeout_ms) + " ms");
+  s->RunUntil(deadline, [s] { return s->waiting == 0; });
+  std::vector<Result<CoapResponse>> out;
+  out.reserve(s->pending.size());
+  for (Impl::Pending& p : s->pending) {
+    if (p.waiting) {
+      out.push_back(Fail(ErrorCode::kUnavailable, "no CoAP response from " + s->peer +
+                                                      " within " +
+                                                      std::to_string(s->options.timeout_ms) +
+                                                      " ms"));
+    } else if (p.failure) {
+      out.push_back(Unexpected(*p.failure));
+    } else {
+      out.push_back(std::move(*p.response));
+    }
   }
-  if (s->failure) {
-    return Unexpected(*s->failure);
-  }
-  return std::move(*s->response);
+  // Late responses to these requests are rejected with a Reset (OnResponse finds no one).
+  s->pending.clear();
+  s->waiting = 0;
+  return out;
 }
 
 }  // namespace iotsec::net

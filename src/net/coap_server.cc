@@ -345,6 +345,7 @@ struct CoapServer::Impl {
     coap_set_app_data(raw->ctx, raw);
     // RFC 7959: libcoap serves the later blocks of a block-wise response (SetResponse).
     coap_context_set_block_mode(raw->ctx, COAP_BLOCK_USE_LIBCOAP);
+    coap_context_set_max_idle_sessions(raw->ctx, options.max_idle_sessions);
     coap_proto_t proto = COAP_PROTO_UDP;
     if (options.psk_for) {
       coap_dtls_spsk_t spsk{};

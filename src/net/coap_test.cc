@@ -30,6 +30,14 @@ std::unique_ptr<CoapServer> StartEcho(std::atomic<int>& calls, CoapServerOptions
   return server.has_value() ? std::move(*server) : nullptr;
 }
 
+// FreePort returns a UDP port on 127.0.0.1 that a server just released (0 if none could be
+// had): nothing listens there.
+int FreePort() {
+  std::atomic<int> calls{0};
+  auto probe = StartEcho(calls);
+  return probe ? probe->port() : 0;
+}
+
 std::unique_ptr<CoapClient> ConnectTo(const CoapServer& server, CoapClientOptions o = {}) {
   auto client = CoapClient::Connect("127.0.0.1", server.port(), std::move(o));
   EXPECT_TRUE(client.has_value()) << client.error().ToString();
@@ -589,15 +597,80 @@ TEST(CoapTest, TwoThreadsServeClientsInParallel) {
   EXPECT_EQ(rec.ids.size(), 2u);
 }
 
-TEST(CoapTest, TwoThreadsOnAGivenPortAndBlockwise) {
-  // Find a free port, then serve on it with two threads.
-  int port = 0;
-  {
-    std::atomic<int> calls{0};
-    auto probe = StartEcho(calls);
-    ASSERT_TRUE(probe);
-    port = probe->port();
+TEST(CoapTest, PostAllMatchesEachAnswerToItsRequest) {
+  auto server = StartBig();
+  ASSERT_TRUE(server);
+  UdpRelay relay(server->port());
+  auto client = CoapClient::Connect("127.0.0.1", relay.port(), {});
+  ASSERT_TRUE(client.has_value()) << client.error().ToString();
+  const Bytes first = ToBytes(AsBytes("first"));
+  const Bytes second = ToBytes(AsBytes("second"));
+  const Bytes big_seed{9};
+  const CoapPost posts[] = {{"echo", first}, {"big", big_seed}, {"nowhere", first},
+                            {"echo", second}};
+  auto all = (*client)->PostAll(posts);
+  ASSERT_TRUE(all.has_value()) << all.error().ToString();
+  ASSERT_EQ(all->size(), 4u);
+  for (const auto& r : *all) {
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
   }
+  EXPECT_EQ((*all)[0]->payload, first);
+  EXPECT_EQ((*all)[0]->exchanges, 1u);
+  // The block-wise answer is reassembled while the other answers arrive (RFC 7959 §2.4).
+  EXPECT_EQ((*all)[1]->payload, Pattern(kBigAnswer, 9));
+  EXPECT_EQ((*all)[1]->exchanges, 3u);
+  EXPECT_EQ((*all)[2]->code, CoapCode(4, 4));
+  EXPECT_EQ((*all)[3]->payload, second);
+  EXPECT_EQ((*client)->exchanges(), 6u);
+  // Every message counted once, as on the wire.
+  EXPECT_EQ((*client)->bytes_sent(), relay.up());
+  EXPECT_EQ((*client)->bytes_received(), relay.down());
+}
+
+TEST(CoapTest, PostAllWithABadRequestSendsNothing) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls);
+  ASSERT_TRUE(server);
+  auto client = ConnectTo(*server);
+  ASSERT_TRUE(client);
+  const Bytes payload = ToBytes(AsBytes("x"));
+  const CoapPost posts[] = {{"echo", payload}, {"a//b", payload}};
+  auto all = client->PostAll(posts);
+  ASSERT_FALSE(all.has_value());
+  EXPECT_EQ(all.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(client->bytes_sent(), 0u);
+  // The session is unharmed, and the first request was never sent: one call in all.
+  auto r = client->Post("echo", payload);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->payload, payload);
+  EXPECT_EQ(calls.load(), 1);
+  auto none = client->PostAll({});
+  ASSERT_TRUE(none.has_value()) << none.error().ToString();
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(CoapTest, PostAllToAnAbsentServerTimesOutEachRequest) {
+  const int port = FreePort();
+  ASSERT_GT(port, 0);
+  CoapClientOptions o;
+  o.timeout_ms = 300;
+  auto client = CoapClient::Connect("127.0.0.1", port, o);
+  ASSERT_TRUE(client.has_value()) << client.error().ToString();
+  const Bytes payload{1};
+  const CoapPost posts[] = {{"echo", payload}, {"echo", payload}};
+  auto all = (*client)->PostAll(posts);
+  ASSERT_TRUE(all.has_value()) << all.error().ToString();
+  ASSERT_EQ(all->size(), 2u);
+  for (const auto& r : *all) {
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code(), ErrorCode::kUnavailable);
+  }
+}
+
+TEST(CoapTest, TwoThreadsOnAGivenPortAndBlockwise) {
+  // Serve on a given (free) port with two threads.
+  const int port = FreePort();
+  ASSERT_GT(port, 0);
   CoapServerOptions o;
   o.threads = 2;
   o.port = port;

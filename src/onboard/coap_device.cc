@@ -3,14 +3,7 @@
 #include "iotsec/onboard/coap_device.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
-#include <functional>
-#include <future>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -30,78 +23,13 @@ constexpr int kTooLarge = net::CoapCode(4, 13);
 constexpr int kInternalError = net::CoapCode(5, 0);
 constexpr int kServiceUnavailable = net::CoapCode(5, 3);
 
-// Helper is a thread that runs the exchanges a device makes in parallel with its own. Helpers
-// outlive the device (one set per calling thread), so that their CoAP contexts, which the net
-// layer keeps per thread, serve the next device too.
-class Helper {
- public:
-  Helper() : thread_([this] { Loop(); }) {}
-  ~Helper() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_one();
-    thread_.join();
-  }
-  std::future<void> Run(std::function<void()> job) {
-    std::packaged_task<void()> task(std::move(job));
-    std::future<void> done = task.get_future();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      jobs_.push_back(std::move(task));
-    }
-    cv_.notify_one();
-    return done;
-  }
-
- private:
-  void Loop() {
-    for (;;) {
-      std::packaged_task<void()> job;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
-        if (jobs_.empty()) {
-          return;
-        }
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::packaged_task<void()>> jobs_;
-  bool stop_ = false;
-  std::thread thread_;  // last: started once the members it uses exist
-};
-
-// HelperFor returns the calling thread's |i|th helper.
-Helper& HelperFor(size_t i) {
-  thread_local std::vector<std::unique_ptr<Helper>> helpers;
-  while (helpers.size() <= i) {
-    helpers.push_back(std::make_unique<Helper>());
-  }
-  return *helpers[i];
-}
-
 std::string CodeText(int code) {
   return std::to_string(code >> 5) + "." + (code % 32 < 10 ? "0" : "") + std::to_string(code % 32);
 }
 
-// Exchange posts |message| to |path| on a fresh client and returns the answer of a 2.04, or
-// the platform's refusal as an error; adds the traffic to |wire|.
-Result<Bytes> Exchange(const PlatformEndpoint& platform, std::string_view path, ByteSpan message,
-                       WireStats& wire, uint64_t& exchanges) {
-  net::CoapClientOptions o;
-  o.timeout_ms = platform.timeout_ms;
-  IOTSEC_TRY(client, net::CoapClient::Connect(platform.host, platform.coap_port, o));
-  auto response = client->Post(path, message);
-  wire.bytes_sent += client->bytes_sent();
-  wire.bytes_received += client->bytes_received();
-  exchanges = client->exchanges();
+// AnswerOf returns the payload of a 2.04 answer to the POST to |path|, or the platform's
+// refusal as an error.
+Result<Bytes> AnswerOf(std::string_view path, Result<net::CoapResponse> response) {
   if (!response) {
     return Unexpected(response.error());
   }
@@ -161,20 +89,34 @@ Result<Onboarded> OnboardOverCoap(const PlatformEndpoint& platform, const Discov
                                   device::AttestationKey& attestation_key,
                                   const ibc::KeyPeriod& now) {
   Onboarded out;
+  // One CoAP session (one UDP socket) for the device's whole onboarding.
+  net::CoapClientOptions o;
+  o.timeout_ms = platform.timeout_ms;
+  IOTSEC_TRY(client, net::CoapClient::Connect(platform.host, platform.coap_port, o));
+  auto count_wire = [&out, &client] {
+    out.wire.bytes_sent = client->bytes_sent();
+    out.wire.bytes_received = client->bytes_received();
+    out.wire.exchanges = client->exchanges();
+  };
+
   // Round trip 1: discovery (sealed to the discovery service; two exchanges if its answer
   // needs two blocks, RFC 7959).
   IOTSEC_TRY(pending, StartDiscovery(device_id, trust));
-  uint64_t exchanges = 0;
-  IOTSEC_TRY(answer, Exchange(platform, kDiscoveryPath, pending.message, out.wire, exchanges));
-  out.wire.exchanges += exchanges;
-  out.wire.round_trips += exchanges;
+  auto discovery = client->Post(kDiscoveryPath, pending.message);
+  count_wire();
+  if (discovery) {
+    out.wire.round_trips += discovery->exchanges;
+  }
+  IOTSEC_TRY(answer, AnswerOf(kDiscoveryPath, std::move(discovery)));
   IOTSEC_TRY(discovered, FinishDiscovery(pending, answer, trust));
   out.discovered = std::move(discovered);
 
   // Round trip 2: every service at once. The requests are signed here, one after the other
-  // (the attestation key may be a TPM); the exchanges run in parallel.
+  // (the attestation key may be a TPM); then they are sent together and their answers awaited
+  // together on the one session.
   const LogAnchor anchor{out.discovered.tree_size, out.discovered.root, trust.origin};
   std::vector<PendingProvision> requests;
+  std::vector<std::string> paths;
   for (const DiscoveredService& s : out.discovered.services) {
     ServiceInfo info;
     info.role = s.role;
@@ -182,41 +124,24 @@ Result<Onboarded> OnboardOverCoap(const PlatformEndpoint& platform, const Discov
     info.onboarding_key = s.onboarding_key;
     IOTSEC_TRY(p, StartProvision(device_id, attestation_key, info, now, anchor));
     requests.push_back(std::move(p));
+    paths.push_back(kProvisionPathPrefix + s.org_id);
   }
-  struct Outcome {
-    Result<Bytes> answer = Fail(ErrorCode::kInternal, "not run");
-    WireStats wire;
-    uint64_t exchanges = 0;
-  };
-  std::vector<Outcome> outcomes(requests.size());
-  auto run = [&](size_t i) {
-    const std::string path = kProvisionPathPrefix + requests[i].service.org_id;
-    outcomes[i].answer =
-        Exchange(platform, path, requests[i].message, outcomes[i].wire, outcomes[i].exchanges);
-  };
-  std::vector<std::future<void>> others;
-  for (size_t i = 1; i < requests.size(); ++i) {
-    others.push_back(HelperFor(i - 1).Run([&run, i] { run(i); }));
+  std::vector<net::CoapPost> posts;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    posts.push_back({paths[i], requests[i].message});
   }
-  if (!requests.empty()) {
-    run(0);
-  }
-  for (auto& f : others) {
-    f.get();
-  }
+  IOTSEC_TRY(responses, client->PostAll(posts));
+  count_wire();
   uint64_t longest = 0;
-  for (const Outcome& o : outcomes) {
-    out.wire.bytes_sent += o.wire.bytes_sent;
-    out.wire.bytes_received += o.wire.bytes_received;
-    out.wire.exchanges += o.exchanges;
-    longest = std::max(longest, o.exchanges);
+  for (const auto& r : responses) {
+    if (r) {
+      longest = std::max(longest, r->exchanges);
+    }
   }
   out.wire.round_trips += longest;
   for (size_t i = 0; i < requests.size(); ++i) {
-    if (!outcomes[i].answer) {
-      return Unexpected(outcomes[i].answer.error());
-    }
-    IOTSEC_TRY(credentials, FinishProvision(requests[i], *outcomes[i].answer));
+    IOTSEC_TRY(provisioned, AnswerOf(paths[i], std::move(responses[i])));
+    IOTSEC_TRY(credentials, FinishProvision(requests[i], provisioned));
     if (requests[i].service.role == ServiceRole::kMno) {
       out.network = std::move(credentials);
     } else {

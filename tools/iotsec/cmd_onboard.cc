@@ -50,36 +50,46 @@ std::string Fixed(double v, int decimals) {
   return s;
 }
 
+double Rate(size_t n, double seconds) { return seconds > 0 ? static_cast<double>(n) / seconds : 0; }
+
 // RunJson puts the figures of |run| into |j|.
 void RunJson(const FleetRun& run, nlohmann::json& j) {
   j["devices"] = run.devices;
   j["onboarded"] = run.onboarded;
   j["failed"] = run.failed;
-  j["rate_per_s"] = run.seconds > 0 ? run.onboarded / run.seconds : 0.0;
+  j["rate_per_s"] = Rate(run.onboarded, run.seconds);
   j["p50_ms"] = run.p50_ms;
   j["p99_ms"] = run.p99_ms;
   j["bytes_per_device"] = run.bytes_per_device;
-  j["bytes_per_device_with_reading"] = run.bytes_per_device_with_reading;
   j["round_trips_per_device"] = run.round_trips_per_device;
   j["exchanges_per_device"] = run.exchanges_per_device;
+  j["readings"] = run.read;
+  j["reading_rate_per_s"] = Rate(run.read, run.reading_seconds);
+  j["reading_p50_ms"] = run.reading_p50_ms;
+  j["reading_p99_ms"] = run.reading_p99_ms;
+  j["reading_bytes_per_device"] = run.reading_bytes_per_device;
+  j["end_to_end_rate_per_s"] = Rate(run.read, run.seconds + run.reading_seconds);
   j["first_error"] = OrNull(run.first_error);
 }
 
 // RunTable is the human table of |run|.
 std::string RunTable(const FleetRun& run) {
-  const double rate = run.seconds > 0 ? run.onboarded / run.seconds : 0.0;
   std::string t;
   t += "devices                        " + std::to_string(run.devices) + "\n";
   t += "onboarded                      " + std::to_string(run.onboarded) + "\n";
+  t += "first reading sent             " + std::to_string(run.read) + "\n";
   t += "failed                         " + std::to_string(run.failed) + "\n";
-  t += "rate                           " + Fixed(rate, 0) + " onboardings/s (" +
-       Fixed(run.seconds, 2) + " s)\n";
-  t += "latency p50 / p99              " + Fixed(run.p50_ms, 1) + " / " + Fixed(run.p99_ms, 1) +
+  t += "onboarding rate                " + Fixed(Rate(run.onboarded, run.seconds), 0) +
+       " devices/s (" + Fixed(run.seconds, 2) + " s)\n";
+  t += "onboarding latency p50 / p99   " + Fixed(run.p50_ms, 1) + " / " + Fixed(run.p99_ms, 1) +
        " ms\n";
   t += "bytes per device (onboarding)  " + Fixed(run.bytes_per_device, 0) + "\n";
-  t += "bytes per device (+ readings)  " + Fixed(run.bytes_per_device_with_reading, 0) + "\n";
   t += "round trips per device (max)   " + std::to_string(run.round_trips_per_device) + "\n";
-  t += "exchanges per device (mean)    " + Fixed(run.exchanges_per_device, 2);
+  t += "exchanges per device (mean)    " + Fixed(run.exchanges_per_device, 2) + "\n";
+  t += "first readings (DTLS)          " + Fixed(Rate(run.read, run.reading_seconds), 0) +
+       " devices/s (" + Fixed(run.reading_seconds, 2) + " s), p50 / p99 " +
+       Fixed(run.reading_p50_ms, 1) + " / " + Fixed(run.reading_p99_ms, 1) + " ms, " +
+       Fixed(run.reading_bytes_per_device, 0) + " bytes per device";
   if (run.first_error) {
     t += "\nfirst error                    " + *run.first_error;
   }
@@ -122,7 +132,7 @@ Result<Outcome> FleetOnboard(const FleetArgs& a) {
   if (run.failed != 0) {
     out.exit = kExitCheckFailed;
     out.line += "\n" + std::to_string(run.failed) + " of " + std::to_string(run.devices) +
-                " devices failed to onboard";
+                " devices did not onboard or send their first reading";
   }
   return out;
 }

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,6 +52,15 @@ constexpr int CoapCode(int code_class, int detail) { return (code_class << 5) | 
 struct CoapResponse {
   int code = CoapCode(2, 5);
   Bytes payload;
+  // exchanges is the number of request/response round trips the response took: 1, or its
+  // number of blocks (RFC 7959 Block2). Set by CoapClient; handlers leave it.
+  uint64_t exchanges = 1;
+};
+
+// CoapPost is one POST for CoapClient::PostAll: its path (no leading '/') and payload.
+struct CoapPost {
+  std::string_view path;
+  ByteSpan payload;
 };
 
 // CoapHandler handles a POST: it gets the request payload and returns the response (a payload
@@ -80,6 +90,13 @@ struct CoapServerOptions {
   // SO_REUSEPORT socket on host:port (see the file comment). Handlers and psk_for run on all of
   // them, concurrently.
   int threads = 1;
+  // max_idle_sessions bounds the idle peer sessions each io thread keeps (libcoap's state per
+  // client address: the duplicate detection of RFC 7252 §4.5, block-wise transfers). Past it
+  // the least recently used idle session is dropped. libcoap walks every session on each turn
+  // of its io loop, so a server that has seen many peers (one per device and exchange) slows
+  // down in proportion unless this is bounded. 0 keeps them until libcoap's idle timeout
+  // (300 s).
+  unsigned max_idle_sessions = 2048;
 };
 
 // CoapServer answers confirmable and non-confirmable POST requests on registered paths; any
@@ -157,6 +174,13 @@ class CoapClient {
   // kUnavailable if no response arrives within timeout_ms (for all blocks together) or the
   // server rejects or cannot be reached, kUnauthenticated if the DTLS session failed.
   Result<CoapResponse> Post(std::string_view path, ByteSpan payload);
+
+  // PostAll sends every POST of |posts| at once on this session (each its own confirmable
+  // message and token, RFC 7252 §5.3.1) and waits for all the responses together, within one
+  // timeout_ms: the round trips overlap, from one thread. The outer result fails, with nothing
+  // sent, for a bad path or a payload that does not fit one message; otherwise each request
+  // has its own outcome, in order, as Post would give it.
+  Result<std::vector<Result<CoapResponse>>> PostAll(std::span<const CoapPost> posts);
 
   // bytes_sent returns the octets of the requests sent (each counted once, the requests for
   // later blocks of a response included).

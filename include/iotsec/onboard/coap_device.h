@@ -68,11 +68,12 @@ struct Onboarded {
 };
 
 // OnboardOverCoap runs discovery then provisioning for |device_id| against |platform|, signing
-// with |attestation_key| for key period |now|. Each provisioning request goes to its service in
-// its own thread. Fails with the first error: the platform's refusal (its CoAP code mapped back:
-// kInvalidArgument, kUnauthenticated, kPermissionDenied, kNotFound, kFailedPrecondition; the
-// message has the diagnostic), kUnavailable when the platform does not answer, or a check of
-// the answer failing on the device (FinishDiscovery, FinishProvision).
+// with |attestation_key| for key period |now|, all on one CoAP session: the provisioning
+// requests to every service are sent at once and their answers awaited together, from the
+// calling thread (net::CoapClient::PostAll). Fails with the first error: the platform's refusal
+// (its CoAP code mapped back: kInvalidArgument, kUnauthenticated, kPermissionDenied, kNotFound,
+// kFailedPrecondition; the message has the diagnostic), kUnavailable when the platform does not
+// answer, or a check of the answer failing on the device (FinishDiscovery, FinishProvision).
 Result<Onboarded> OnboardOverCoap(const PlatformEndpoint& platform, const DiscoveryTrust& trust,
                                   std::string_view device_id,
                                   device::AttestationKey& attestation_key,
