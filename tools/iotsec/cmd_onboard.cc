@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -32,6 +33,8 @@
 #include "iotsec/crypto/random.h"
 #include "iotsec/net/coap.h"
 #include "iotsec/onboard/coap_device.h"
+#include "iotsec/onboard/discovery.h"
+#include "iotsec/server/onboard_directory.h"
 #include "onboard_fleet.h"
 
 extern char** environ;
@@ -554,25 +557,94 @@ std::vector<Attack> MalformedAttacks(Fleet& fleet, const std::string& probe_devi
 }
 
 // §4 "a ledger node lying": a bit of the discovery answer flipped on its way to the device.
-Attack LyingNodeAttack(Fleet& fleet, const std::string& device_id) {
-  const std::string name = "a lying node: one bit of a discovery answer flipped";
+// LyingSource is a discovery source of a node that lies: it takes the honest facts of the
+// ledger and changes them with |lie| before the node seals its answer with its genuine key (a
+// node that is compromised, not one that is impersonated).
+class LyingSource final : public onboard::DiscoverySource {
+ public:
+  LyingSource(server::LedgerNode& node,
+              std::function<Status(std::string_view, onboard::DiscoveryFacts&)> lie)
+      : honest_(node), lie_(std::move(lie)) {}
+  Result<onboard::DiscoveryFacts> Discover(std::string_view device_id) override {
+    IOTSEC_TRY(facts, honest_.Discover(device_id));
+    IOTSEC_RETURN_IF_ERROR(lie_(device_id, facts));
+    return facts;
+  }
+
+ private:
+  server::LedgerDiscoverySource honest_;
+  std::function<Status(std::string_view, onboard::DiscoveryFacts&)> lie_;
+};
+
+// LyingNodeAttack has |device_id| ask a lying node (its answers sealed with the genuine
+// discovery key) and check the answer on the device (doc/protocol/onboarding.md §3.2).
+Attack LyingNodeAttack(Fleet& fleet, const std::string& device_id, const std::string& name,
+                       std::function<Status(std::string_view, onboard::DiscoveryFacts&)> lie) {
+  LyingSource source(fleet.node(), std::move(lie));
+  onboard::DiscoveryService liar(fleet.discovery_key(), &source);
   auto pending = onboard::StartDiscovery(device_id, fleet.trust());
   if (!pending) {
     return SetupFailed(name, pending.error());
   }
-  auto r = Post(fleet.endpoint(), onboard::kDiscoveryPath, pending->message);
-  if (!r || r->code != net::CoapCode(2, 4) || r->payload.empty()) {
-    return SetupFailed(name, r ? Error(ErrorCode::kInternal,
-                                       "the genuine discovery got " + CodeText(r->code))
-                               : r.error());
+  auto answer = liar.Handle(pending->message);
+  if (!answer) {
+    return SetupFailed(name, answer.error());
   }
-  Bytes forged = r->payload;
-  forged[forged.size() / 2] ^= 0x10;
-  auto d = onboard::FinishDiscovery(*pending, forged, fleet.trust());
+  auto d = onboard::FinishDiscovery(*pending, *answer, fleet.trust());
   Attack a{name, !d.has_value(), ""};
-  a.detail = d ? "the device believed the forged answer"
+  a.detail = d ? "the device believed the lying node"
                : "refused on the device: " + d.error().ToString();
   return a;
+}
+
+// LyingNodeAttacks are §4 "a ledger node lying": another device's binding, a service the owner
+// did not choose, a changed inclusion path, and a checkpoint that no anchor signed.
+std::vector<Attack> LyingNodeAttacks(Fleet& fleet, const std::string& device_id,
+                                     const std::string& other_device) {
+  std::vector<Attack> out;
+  out.push_back(LyingNodeAttack(
+      fleet, device_id, "a lying node: another device's binding, with its valid proofs",
+      [&fleet, other_device](std::string_view, onboard::DiscoveryFacts& facts) -> Status {
+        server::LedgerDiscoverySource honest(fleet.node());
+        IOTSEC_TRY(other, honest.Discover(other_device));
+        facts = std::move(other);
+        return Ok();
+      }));
+  out.push_back(LyingNodeAttack(
+      fleet, device_id, "a lying node: an SP the owner did not choose in the answer",
+      [](std::string_view, onboard::DiscoveryFacts& facts) -> Status {
+        if (facts.services.empty()) {
+          return Fail(ErrorCode::kInternal, "the device is bound to no service");
+        }
+        onboard::DiscoveredService rogue = facts.services.back();
+        rogue.role = onboard::ServiceRole::kSp;
+        rogue.org_id = "rogue-sp";
+        facts.services.push_back(rogue);
+        return Ok();
+      }));
+  out.push_back(LyingNodeAttack(
+      fleet, device_id, "a lying node: a changed hash in the binding's inclusion path",
+      [](std::string_view, onboard::DiscoveryFacts& facts) -> Status {
+        if (facts.binding.path.empty()) {
+          return Fail(ErrorCode::kInternal, "the binding's inclusion path is empty");
+        }
+        facts.binding.path.front()[0] ^= 0x01;
+        return Ok();
+      }));
+  out.push_back(LyingNodeAttack(
+      fleet, device_id, "a lying node: a checkpoint whose signature is not an anchor's",
+      [](std::string_view, onboard::DiscoveryFacts& facts) -> Status {
+        // The fleet's checkpoint has one signature line, the note's last (C2SP signed-note):
+        // change one character of its base64 signature, away from the final padding.
+        std::string& note = facts.checkpoint;
+        if (note.size() < 16) {
+          return Fail(ErrorCode::kInternal, "the checkpoint is too short");
+        }
+        char& c = note[note.size() - 10];
+        c = c == 'A' ? 'B' : 'A';
+        return Ok();
+      }));
+  return out;
 }
 
 // ---- demo ----
@@ -627,7 +699,9 @@ Result<Outcome> Demo(size_t devices, bool keep) {
   for (Attack& a : MalformedAttacks(*fleet, staged.replay.id)) {
     attacks.push_back(std::move(a));
   }
-  attacks.push_back(LyingNodeAttack(*fleet, staged.replay.id));
+  for (Attack& a : LyingNodeAttacks(*fleet, staged.replay.id, staged.victim.id)) {
+    attacks.push_back(std::move(a));
+  }
   size_t refused = 0;
   for (const Attack& a : attacks) {
     refused += a.refused ? 1 : 0;

@@ -101,6 +101,9 @@ class Fleet {
   // platform returns the running platform; dir the temporary directory; setup_s the seconds
   // Create took.
   server::OnboardPlatform& platform() { return *platform_; }
+  // node is the fleet's ledger node; discovery_key the static key of its discovery service.
+  server::LedgerNode& node() { return *node_; }
+  std::shared_ptr<const crypto::X25519PrivateKey> discovery_key() const { return discovery_key_; }
   const std::string& dir() const { return dir_; }
   double setup_s() const { return setup_s_; }
 
