@@ -258,6 +258,9 @@ check "ledger device" 0 "$IOTSEC" ledger device --server "$url" --device "$d1" -
 assert "device json" grep -q '"mno":"mno1",.*"owner":"bob",.*"sps":\["sp1"\],.*"verified":true' "$work/stdout"
 check "ledger device text" 0 "$IOTSEC" ledger device --server "$url" --device "$d2" --anchor "$anchor"
 assert "device text names owner, mno and sp" grep -q "owner bob, mno mno1, sps sp1" "$work/stdout"
+check "ledger device, a newborn device" 0 "$IOTSEC" ledger device --server "$url" \
+  --device urn:dev:acme:SN0003 --anchor "$anchor" --json
+assert "newborn device owned by its manufacturer" grep -q '"owner":"acme"' "$work/stdout"
 # vkey NAME PUBHEX: the note verifier key (c2sp.org/signed-note) of Ed25519 key PUBHEX: key ID =
 # the first 4 octets of SHA-256(NAME || "\n" || 0x01 || key).
 vkey() {

@@ -3,6 +3,7 @@
 #include "iotsec/ledger/attachments.h"
 
 #include <array>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -59,6 +60,22 @@ Result<std::vector<Bytes>> ReadAttachments(LogStore& store, uint64_t start, size
     out[index - start] = std::move(value);
   }
   return out;
+}
+
+IndexWrite BatchTilesWrite(uint64_t index, ByteSpan tiles) {
+  const auto key = Key(index);
+  return IndexWrite{kBatchTilesTable, Bytes(key.begin(), key.end()), ToBytes(tiles)};
+}
+
+Result<std::optional<Bytes>> ReadBatchTiles(LogStore& store, uint64_t index) {
+  auto value = store.IndexGet(kBatchTilesTable, Key(index));
+  if (!value) {
+    if (value.error().code() == ErrorCode::kNotFound) {
+      return std::optional<Bytes>();
+    }
+    return Unexpected(value.error());
+  }
+  return std::optional<Bytes>(std::move(*value));
 }
 
 }  // namespace iotsec::ledger
