@@ -13,10 +13,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "iotsec/net/coap.h"
@@ -185,6 +187,59 @@ Status AdoptReusePortSocket(coap_context_t* ctx, const coap_address_t& addr) {
   return Ok();
 }
 
+// AnsweredRequests remembers the latest answers of one io thread for RFC 7252 §4.5: a
+// confirmable request that arrives again (its answer was lost, so the client retransmitted it)
+// gets the same answer without reaching the handler a second time; libcoap (before 4.3.5) calls
+// the handler for every copy. A request is known by its peer's address and port, its Message
+// ID and its token. At most |capacity| answers are kept, the oldest forgotten first: with
+// 4,096 a thread serving 250 new exchanges a second still recognises retransmissions for about
+// 16 s, which covers the first four of CoAP's (2-3 s, then doubling; §4.8).
+class AnsweredRequests {
+ public:
+  explicit AnsweredRequests(size_t capacity) : capacity_(capacity) {}
+
+  // Key returns the key of |request| from |session|'s peer.
+  static std::string Key(coap_session_t* session, const coap_pdu_t* request) {
+    const coap_address_t* peer = coap_session_get_addr_remote(session);
+    std::string key;
+    if (peer != nullptr) {
+      key.assign(reinterpret_cast<const char*>(&peer->addr), peer->size);
+    }
+    const coap_mid_t mid = coap_pdu_get_mid(request);
+    key.push_back(static_cast<char>(mid >> 8));
+    key.push_back(static_cast<char>(mid & 0xff));
+    const coap_bin_const_t token = coap_pdu_get_token(request);
+    key.append(reinterpret_cast<const char*>(token.s), token.length);
+    return key;
+  }
+
+  // Find returns the answer given to the request with |key|, or null.
+  const CoapResponse* Find(const std::string& key) const {
+    auto it = answers_.find(key);
+    return it == answers_.end() ? nullptr : &it->second;
+  }
+
+  // Remember keeps |answer| for the request with |key|.
+  void Remember(std::string key, CoapResponse answer) {
+    if (capacity_ == 0) {
+      return;
+    }
+    if (!answers_.emplace(key, std::move(answer)).second) {
+      return;
+    }
+    order_.push_back(std::move(key));
+    while (order_.size() > capacity_) {
+      answers_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+
+ private:
+  size_t capacity_;
+  std::unordered_map<std::string, CoapResponse> answers_;
+  std::deque<std::string> order_;
+};
+
 // Worker is one io thread with its libcoap context and endpoint; aligned so that the counters of
 // different workers do not share a cache line.
 struct alignas(64) Worker {
@@ -194,10 +249,13 @@ struct alignas(64) Worker {
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> bytes_in{0};
   std::atomic<uint64_t> bytes_out{0};
+  std::atomic<uint64_t> duplicates{0};
   // The key returned to libcoap from the PSK callback; libcoap copies it before the next call
   // (this worker's io thread only).
   Bytes psk_scratch;
   coap_bin_const_t psk_result{};
+  // The latest answers, for retransmitted requests (this worker's io thread only).
+  AnsweredRequests answered{0};
 };
 
 }  // namespace
@@ -315,6 +373,18 @@ struct CoapServer::Impl {
       coap_add_option(response, COAP_OPTION_SIZE1,
                       coap_encode_var_safe8(buf, sizeof(buf), options.max_payload), buf);
     } else {
+      const bool confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
+      std::string key;
+      if (confirmable) {
+        key = AnsweredRequests::Key(session, request);
+        if (const CoapResponse* again = w->answered.Find(key)) {
+          // RFC 7252 §4.5: a duplicate gets the same answer and is processed only once.
+          w->duplicates.fetch_add(1, std::memory_order_relaxed);
+          SetResponse(resource, session, request, query, response, again->code, again->payload);
+          w->bytes_out.fetch_add(internal::WireSize(response), std::memory_order_relaxed);
+          return;
+        }
+      }
       CoapResponse out;
       try {
         out = route->handler(ByteSpan(data, len));
@@ -326,6 +396,9 @@ struct CoapServer::Impl {
       if (out.code < 0 || out.code > 0xff || (cls != 2 && cls != 4 && cls != 5)) {
         out = CoapResponse{CoapCode(5, 0), {}};
       }
+      if (confirmable) {
+        w->answered.Remember(std::move(key), out);
+      }
       SetResponse(resource, session, request, query, response, out.code, std::move(out.payload));
     }
     w->bytes_out.fetch_add(internal::WireSize(response), std::memory_order_relaxed);
@@ -336,6 +409,7 @@ struct CoapServer::Impl {
   Status AddWorker(const coap_address_t& addr, bool reuse_port) {
     auto w = std::make_unique<Worker>();
     w->server = this;
+    w->answered = AnsweredRequests(options.remembered_answers);
     w->ctx = coap_new_context(nullptr);
     if (w->ctx == nullptr) {
       return Fail(ErrorCode::kInternal, "libcoap could not create a context");
@@ -412,6 +486,14 @@ uint64_t CoapServer::bytes_in() const {
   uint64_t n = 0;
   for (const auto& w : impl_->workers) {
     n += w->bytes_in.load();
+  }
+  return n;
+}
+
+uint64_t CoapServer::duplicates() const {
+  uint64_t n = 0;
+  for (const auto& w : impl_->workers) {
+    n += w->duplicates.load();
   }
   return n;
 }

@@ -327,6 +327,94 @@ TEST(CoapTest, MalformedDatagramsDoNotDisturbTheServer) {
   EXPECT_EQ(calls.load(), 1);
 }
 
+// RawExchange sends |datagram| to 127.0.0.1:|port| from |fd| and returns the datagram that
+// comes back within 2 s (empty if none).
+Bytes RawExchange(int fd, int port, const Bytes& datagram) {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (sendto(fd, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&to),
+             sizeof(to)) != static_cast<ssize_t>(datagram.size())) {
+    return {};
+  }
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  uint8_t buf[1500];
+  ssize_t n = recv(fd, buf, sizeof(buf), 0);
+  return n > 0 ? Bytes(buf, buf + n) : Bytes{};
+}
+
+// ConPost is a confirmable POST to /echo (RFC 7252 §3) with Message ID |mid|, token AB CD and
+// payload "hi".
+Bytes ConPost(uint16_t mid) {
+  return {0x42, 0x02, static_cast<uint8_t>(mid >> 8), static_cast<uint8_t>(mid & 0xff), 0xab,
+          0xcd, 0xb4, 'e', 'c', 'h', 'o', 0xff, 'h', 'i'};
+}
+
+TEST(CoapTest, ARetransmittedRequestGetsTheSameAnswerWithoutTheHandler) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls);
+  ASSERT_TRUE(server);
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  const Bytes first = RawExchange(fd, server->port(), ConPost(0x1234));
+  const Bytes again = RawExchange(fd, server->port(), ConPost(0x1234));
+  ASSERT_GE(first.size(), 6u);
+  // A piggybacked 2.05 in an ACK with the request's Message ID and token (RFC 7252 §5.2.1).
+  EXPECT_EQ(first[0], 0x62);
+  EXPECT_EQ(first[1], CoapCode(2, 5));
+  EXPECT_EQ(first[2], 0x12);
+  EXPECT_EQ(first[3], 0x34);
+  EXPECT_EQ(Bytes(first.end() - 2, first.end()), ToBytes(AsBytes("hi")));
+  // RFC 7252 §4.5: the duplicate gets the same answer and the handler ran once.
+  EXPECT_EQ(again, first);
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(server->duplicates(), 1u);
+  // A new Message ID is a new request.
+  const Bytes other = RawExchange(fd, server->port(), ConPost(0x1235));
+  ASSERT_GE(other.size(), 6u);
+  EXPECT_EQ(other[1], CoapCode(2, 5));
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(server->duplicates(), 1u);
+  close(fd);
+}
+
+TEST(CoapTest, WithNoRememberedAnswersEveryCopyReachesTheHandler) {
+  std::atomic<int> calls{0};
+  CoapServerOptions o;
+  o.remembered_answers = 0;
+  auto server = StartEcho(calls, o);
+  ASSERT_TRUE(server);
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  EXPECT_FALSE(RawExchange(fd, server->port(), ConPost(7)).empty());
+  EXPECT_FALSE(RawExchange(fd, server->port(), ConPost(7)).empty());
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(server->duplicates(), 0u);
+  close(fd);
+}
+
+TEST(CoapTest, RememberedAnswersAreBounded) {
+  std::atomic<int> calls{0};
+  CoapServerOptions o;
+  o.remembered_answers = 2;
+  auto server = StartEcho(calls, o);
+  ASSERT_TRUE(server);
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  for (uint16_t mid : {1, 2, 3}) {
+    EXPECT_FALSE(RawExchange(fd, server->port(), ConPost(mid)).empty());
+  }
+  EXPECT_EQ(calls.load(), 3);
+  // 3 is remembered; 1, the oldest, was forgotten and runs the handler again.
+  EXPECT_FALSE(RawExchange(fd, server->port(), ConPost(3)).empty());
+  EXPECT_EQ(calls.load(), 3);
+  EXPECT_FALSE(RawExchange(fd, server->port(), ConPost(1)).empty());
+  EXPECT_EQ(calls.load(), 4);
+  close(fd);
+}
+
 TEST(CoapTest, ByteCountersAreConsistent) {
   std::atomic<int> calls{0};
   auto server = StartEcho(calls);

@@ -67,8 +67,10 @@ struct CoapPost {
 // over 1024 octets is sent block-wise, RFC 7959 §2.2). It runs on one of the server's io
 // threads, so it must not block for long; with CoapServerOptions::threads > 1 the same handler
 // runs concurrently on several threads and must be thread-safe. An exception it throws becomes
-// a 5.00 Internal Server Error. Handlers should be idempotent: a retransmitted request
-// (RFC 7252 §4.2, §4.5) may reach a handler again.
+// a 5.00 Internal Server Error. A retransmitted confirmable request (RFC 7252 §4.2) gets the
+// remembered answer without reaching the handler again (CoapServerOptions::remembered_answers,
+// §4.5); one retransmitted after its answer was forgotten, or a non-confirmable one sent twice,
+// reaches it again.
 using CoapHandler = std::function<CoapResponse(ByteSpan payload)>;
 
 // CoapServerOptions configures a CoapServer.
@@ -91,12 +93,17 @@ struct CoapServerOptions {
   // them, concurrently.
   int threads = 1;
   // max_idle_sessions bounds the idle peer sessions each io thread keeps (libcoap's state per
-  // client address: the duplicate detection of RFC 7252 §4.5, block-wise transfers). Past it
-  // the least recently used idle session is dropped. libcoap walks every session on each turn
+  // client address: its message ids, block-wise transfers). Past it the least recently used
+  // idle session is dropped. libcoap walks every session on each turn
   // of its io loop, so a server that has seen many peers (one per device and exchange) slows
   // down in proportion unless this is bounded. 0 keeps them until libcoap's idle timeout
   // (300 s).
   unsigned max_idle_sessions = 2048;
+  // remembered_answers is how many answers to confirmable requests each io thread keeps, so
+  // that a retransmitted request (same peer, Message ID and token; its answer was lost) gets the
+  // same answer without running the handler again (RFC 7252 §4.5). The oldest are forgotten
+  // first. 0 remembers none: every copy reaches the handler.
+  size_t remembered_answers = 4096;
 };
 
 // CoapServer answers confirmable and non-confirmable POST requests on registered paths; any
@@ -128,6 +135,9 @@ class CoapServer {
   uint64_t bytes_in() const;
   // bytes_out returns the octets of the CoAP responses to those requests.
   uint64_t bytes_out() const;
+  // duplicates returns how many retransmitted requests were answered from the remembered
+  // answers, without their handler (CoapServerOptions::remembered_answers).
+  uint64_t duplicates() const;
 
   struct Impl;
 
