@@ -30,8 +30,7 @@ namespace {
 
 // How long an io thread blocks in coap_io_process before it checks for a stop request.
 constexpr uint32_t kIoWaitMs = 100;
-// The largest response payload sent in one message; larger ones go block-wise (RFC 7252 §4.6,
-// RFC 7959 §2.2: SZX 6, 1024-octet blocks).
+// The block size of block-wise responses (RFC 7959 §2.2: SZX 6, 1024-octet blocks).
 constexpr size_t kBlockSize = 1024;
 // The most io threads a server may run.
 constexpr int kMaxThreads = 64;
@@ -329,9 +328,12 @@ struct CoapServer::Impl {
     if (payload.empty()) {
       return;
     }
-    if (payload.size() <= kBlockSize) {
+    // RFC 7252 §4.6: a message of at most the session's size (1152 octets for UDP when nothing
+    // is known of the path) is sent whole, payload marker included.
+    const size_t max_message = coap_session_max_pdu_size(session);
+    const size_t whole = internal::WireSize(response) + 1 + payload.size();
+    if (whole <= max_message) {
       if (!coap_add_data(response, payload.size(), payload.data())) {
-        // The payload does not fit the session's message size: RFC 7252 §5.9.3.1.
         coap_pdu_set_code(response, COAP_RESPONSE_CODE_INTERNAL_ERROR);
       }
       return;

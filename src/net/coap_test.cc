@@ -685,6 +685,28 @@ TEST(CoapTest, TwoThreadsServeClientsInParallel) {
   EXPECT_EQ(rec.ids.size(), 2u);
 }
 
+TEST(CoapTest, AnAnswerThatFitsOneMessageIsSentWhole) {
+  // The handler answers with as many octets as the request asks (2 octets, big-endian).
+  auto sized = [](ByteSpan p) {
+    const size_t n = p.size() == 2 ? (size_t{p[0]} << 8) | p[1] : 0;
+    return CoapResponse{CoapCode(2, 5), Pattern(n, 3)};
+  };
+  auto server = CoapServer::Start({}, {{"sized", sized}});
+  ASSERT_TRUE(server.has_value()) << server.error().ToString();
+  // RFC 7252 §4.6: up to 1152 octets per message; 1100 octets of payload fit with the header,
+  // token and options, 1200 do not (RFC 7959: two blocks of 1024 and 176).
+  for (auto [size, exchanges] : {std::pair<size_t, uint64_t>{1100, 1}, {1200, 2}}) {
+    auto client = ConnectTo(**server);
+    ASSERT_TRUE(client);
+    auto r = client->Post("sized", Bytes{static_cast<uint8_t>(size >> 8),
+                                         static_cast<uint8_t>(size & 0xff)});
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    EXPECT_EQ(r->payload, Pattern(size, 3)) << size;
+    EXPECT_EQ(r->exchanges, exchanges) << size;
+    EXPECT_LE(client->bytes_received(), size + 100) << size;
+  }
+}
+
 TEST(CoapTest, PostAllMatchesEachAnswerToItsRequest) {
   auto server = StartBig();
   ASSERT_TRUE(server);

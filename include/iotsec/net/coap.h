@@ -17,7 +17,8 @@
 // descriptor number, re-registered in the context's epoll set); this needs Linux and a libcoap
 // built with epoll, and fails Start with kFailedPrecondition otherwise.
 //
-// Bodies larger than one message: a response payload over 1024 octets (RFC 7252 §4.6) is sent
+// Bodies larger than one message: a response that does not fit one message of the session's
+// size (RFC 7252 §4.6: 1152 octets over UDP, less the DTLS overhead over DTLS) is sent
 // block-wise (RFC 7959 Block2, 1024-octet blocks) and reassembled by CoapClient::Post; requests
 // are always one message.
 //
@@ -63,8 +64,8 @@ struct CoapPost {
   ByteSpan payload;
 };
 
-// CoapHandler handles a POST: it gets the request payload and returns the response (a payload
-// over 1024 octets is sent block-wise, RFC 7959 §2.2). It runs on one of the server's io
+// CoapHandler handles a POST: it gets the request payload and returns the response (one that
+// does not fit one message is sent block-wise, RFC 7959 §2.2). It runs on one of the server's io
 // threads, so it must not block for long; with CoapServerOptions::threads > 1 the same handler
 // runs concurrently on several threads and must be thread-safe. An exception it throws becomes
 // a 5.00 Internal Server Error. A retransmitted confirmable request (RFC 7252 §4.2) gets the
