@@ -189,16 +189,19 @@ Status AdoptReusePortSocket(coap_context_t* ctx, const coap_address_t& addr) {
 // AnsweredRequests remembers the latest answers of one io thread for RFC 7252 §4.5: a
 // confirmable request that arrives again (its answer was lost, so the client retransmitted it)
 // gets the same answer without reaching the handler a second time; libcoap (before 4.3.5) calls
-// the handler for every copy. A request is known by its peer's address and port, its Message
-// ID and its token. At most |capacity| answers are kept, the oldest forgotten first: with
+// the handler for every copy. A copy is the same message from the same peer: the same address
+// and port, resource, Message ID, token and payload (a different request that happens to
+// reuse a port, Message ID and token is not mistaken for it). At most |capacity| answers are
+// kept, the oldest forgotten first: with
 // 4,096 a thread serving 250 new exchanges a second still recognises retransmissions for about
 // 16 s, which covers the first four of CoAP's (2-3 s, then doubling; §4.8).
 class AnsweredRequests {
  public:
   explicit AnsweredRequests(size_t capacity) : capacity_(capacity) {}
 
-  // Key returns the key of |request| from |session|'s peer.
-  static std::string Key(coap_session_t* session, const coap_pdu_t* request) {
+  // Key returns the key of |request| to |resource| from |session|'s peer, with payload |body|.
+  static std::string Key(coap_session_t* session, const coap_resource_t* resource,
+                         const coap_pdu_t* request, ByteSpan body) {
     const coap_address_t* peer = coap_session_get_addr_remote(session);
     std::string key;
     if (peer != nullptr) {
@@ -208,7 +211,10 @@ class AnsweredRequests {
     key.push_back(static_cast<char>(mid >> 8));
     key.push_back(static_cast<char>(mid & 0xff));
     const coap_bin_const_t token = coap_pdu_get_token(request);
+    key.push_back(static_cast<char>(token.length));
     key.append(reinterpret_cast<const char*>(token.s), token.length);
+    key.append(reinterpret_cast<const char*>(&resource), sizeof(resource));
+    key.append(reinterpret_cast<const char*>(body.data()), body.size());
     return key;
   }
 
@@ -378,7 +384,7 @@ struct CoapServer::Impl {
       const bool confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
       std::string key;
       if (confirmable) {
-        key = AnsweredRequests::Key(session, request);
+        key = AnsweredRequests::Key(session, resource, request, ByteSpan(data, len));
         if (const CoapResponse* again = w->answered.Find(key)) {
           // RFC 7252 §4.5: a duplicate gets the same answer and is processed only once.
           w->duplicates.fetch_add(1, std::memory_order_relaxed);

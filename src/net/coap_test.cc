@@ -346,10 +346,11 @@ Bytes RawExchange(int fd, int port, const Bytes& datagram) {
 }
 
 // ConPost is a confirmable POST to /echo (RFC 7252 §3) with Message ID |mid|, token AB CD and
-// payload "hi".
-Bytes ConPost(uint16_t mid) {
+// payload |body| (two octets).
+Bytes ConPost(uint16_t mid, std::string_view body = "hi") {
   return {0x42, 0x02, static_cast<uint8_t>(mid >> 8), static_cast<uint8_t>(mid & 0xff), 0xab,
-          0xcd, 0xb4, 'e', 'c', 'h', 'o', 0xff, 'h', 'i'};
+          0xcd, 0xb4, 'e', 'c', 'h', 'o', 0xff, static_cast<uint8_t>(body[0]),
+          static_cast<uint8_t>(body[1])};
 }
 
 TEST(CoapTest, ARetransmittedRequestGetsTheSameAnswerWithoutTheHandler) {
@@ -376,6 +377,13 @@ TEST(CoapTest, ARetransmittedRequestGetsTheSameAnswerWithoutTheHandler) {
   ASSERT_GE(other.size(), 6u);
   EXPECT_EQ(other[1], CoapCode(2, 5));
   EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(server->duplicates(), 1u);
+  // So is another payload under a Message ID and token already seen (a new client that got the
+  // same port, Message ID and token): it is not answered with another request's answer.
+  const Bytes reused = RawExchange(fd, server->port(), ConPost(0x1234, "ho"));
+  ASSERT_GE(reused.size(), 6u);
+  EXPECT_EQ(Bytes(reused.end() - 2, reused.end()), ToBytes(AsBytes("ho")));
+  EXPECT_EQ(calls.load(), 3);
   EXPECT_EQ(server->duplicates(), 1u);
   close(fd);
 }

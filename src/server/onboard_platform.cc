@@ -163,6 +163,7 @@ OnboardStats OnboardPlatform::stats() const {
   s.provisions = impl_->provisions;
   s.refusals = impl_->refusals;
   s.readings = impl_->readings;
+  s.retransmissions = impl_->coap->duplicates() + impl_->dtls->duplicates();
   return s;
 }
 

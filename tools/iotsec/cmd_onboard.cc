@@ -127,6 +127,7 @@ Result<Outcome> FleetOnboard(const FleetArgs& a) {
   Outcome out;
   RunJson(run, out.json);
   out.json["setup_s"] = fleet->setup_s();
+  out.json["retransmissions_answered"] = fleet->platform().stats().retransmissions;
   out.json["concurrency"] = a.concurrency;
   out.json["threads"] = a.threads;
   out.line = RunTable(run) + "\nsetup                          " + Fixed(fleet->setup_s(), 2) +

@@ -101,8 +101,9 @@ struct CoapServerOptions {
   // (300 s).
   unsigned max_idle_sessions = 2048;
   // remembered_answers is how many answers to confirmable requests each io thread keeps, so
-  // that a retransmitted request (same peer, Message ID and token; its answer was lost) gets the
-  // same answer without running the handler again (RFC 7252 §4.5). The oldest are forgotten
+  // that a retransmitted request (the same message from the same peer: Message ID, token, path
+  // and payload; its answer was lost) gets the same answer without running the handler again
+  // (RFC 7252 §4.5). The oldest are forgotten
   // first. 0 remembers none: every copy reaches the handler.
   size_t remembered_answers = 4096;
 };

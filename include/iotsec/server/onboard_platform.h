@@ -59,6 +59,7 @@ struct OnboardStats {
   uint64_t provisions = 0;    // credentials issued
   uint64_t refusals = 0;      // requests refused (any role)
   uint64_t readings = 0;      // readings received over DTLS
+  uint64_t retransmissions = 0;  // retransmitted requests answered again from memory
 };
 
 // OnboardPlatform runs the roles until destroyed. Thread-safe.
