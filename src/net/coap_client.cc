@@ -33,10 +33,6 @@ std::string NackText(coap_nack_reason_t reason) {
   return "the request failed";
 }
 
-}  // namespace
-
-namespace {
-
 // ContextPool keeps the libcoap contexts of closed clients of this thread for the next client,
 // because a context costs far more to create than a session (libcoap sets up its OpenSSL
 // contexts with it, hundreds of microseconds): a device or a simulator that opens a session per
@@ -98,9 +94,8 @@ struct CoapClient::Impl {
     uint64_t exchanges = 0;
     std::optional<Error> failure;
   };
-  // The requests of the current Post or PostAll, and how many of them still wait.
+  // The requests of the current Post or PostAll.
   std::vector<Pending> pending;
-  size_t waiting = 0;
   // Set once the DTLS session has failed or closed.
   std::optional<Error> session_error;
 
@@ -134,6 +129,11 @@ struct CoapClient::Impl {
     return nullptr;
   }
 
+  // AnyWaiting reports whether a request of the current Post or PostAll still waits.
+  bool AnyWaiting() const {
+    return std::any_of(pending.begin(), pending.end(), [](const Pending& p) { return p.waiting; });
+  }
+
   // Finish ends request |p| with its response or |error|.
   void Finish(Pending& p, std::optional<Error> error) {
     if (!p.waiting) {
@@ -144,7 +144,6 @@ struct CoapClient::Impl {
     if (p.failure) {
       p.body.clear();
     }
-    --waiting;
   }
 
   // FailAll ends every waiting request with |error|.
@@ -236,7 +235,7 @@ struct CoapClient::Impl {
   static void OnNack(coap_session_t* session, const coap_pdu_t* /*sent*/,
                      const coap_nack_reason_t reason, const coap_mid_t mid) {
     Impl* self = From(session);
-    if (self == nullptr || self->waiting == 0) {
+    if (self == nullptr || !self->AnyWaiting()) {
       return;
     }
     if (reason == COAP_NACK_TLS_FAILED) {
@@ -435,12 +434,10 @@ Result<std::vector<Result<CoapResponse>>> CoapClient::PostAll(std::span<const Co
     }
   }
   s->pending = std::move(pending);
-  s->waiting = 0;
   for (size_t i = 0; i < pdus.size(); ++i) {
     Impl::Pending& p = s->pending[i];
     const size_t size = internal::WireSize(pdus[i]);
     p.waiting = true;
-    ++s->waiting;
     p.mid = coap_send(s->session, pdus[i]);  // takes ownership of the message
     pdus[i] = nullptr;
     if (p.mid == COAP_INVALID_MID) {
@@ -454,7 +451,7 @@ Result<std::vector<Result<CoapResponse>>> CoapClient::PostAll(std::span<const Co
   pdus.clear();
 
   auto deadline = Clock::now() + std::chrono::milliseconds(s->options.timeout_ms);
-  s->RunUntil(deadline, [s] { return s->waiting == 0; });
+  s->RunUntil(deadline, [s] { return !s->AnyWaiting(); });
   std::vector<Result<CoapResponse>> out;
   out.reserve(s->pending.size());
   for (Impl::Pending& p : s->pending) {
@@ -471,7 +468,6 @@ Result<std::vector<Result<CoapResponse>>> CoapClient::PostAll(std::span<const Co
   }
   // Late responses to these requests are rejected with a Reset (OnResponse finds no one).
   s->pending.clear();
-  s->waiting = 0;
   return out;
 }
 

@@ -192,9 +192,9 @@ Status AdoptReusePortSocket(coap_context_t* ctx, const coap_address_t& addr) {
 // the handler for every copy. A copy is the same message from the same peer: the same address
 // and port, resource, Message ID, token and payload (a different request that happens to
 // reuse a port, Message ID and token is not mistaken for it). At most |capacity| answers are
-// kept, the oldest forgotten first: with
-// 4,096 a thread serving 250 new exchanges a second still recognises retransmissions for about
-// 16 s, which covers the first four of CoAP's (2-3 s, then doubling; §4.8).
+// kept, the oldest forgotten first: with 4,096 a thread serving 250 new exchanges a second
+// still recognises retransmissions for about 16 s: the first two of CoAP's (2-3 s and 6-9 s
+// after the request, §4.2 with the §4.8 defaults) and often the third (14-21 s).
 class AnsweredRequests {
  public:
   explicit AnsweredRequests(size_t capacity) : capacity_(capacity) {}

@@ -188,6 +188,7 @@ struct LedgerNode::Impl {
     Bytes attachment;
     std::vector<ByteSpan> items;  // views into |attachment|: the BatchItem encodings in order
     std::optional<ledger::BatchTiles> tiles;
+    ledger::Hash root{};      // with |tiles|: the root the record signs, that proofs must meet
     ledger::MemoryTree tree;  // only without |tiles|
   };
   std::mutex cache_mu;
@@ -197,7 +198,7 @@ struct LedgerNode::Impl {
   size_t cache_devices = 0;
 
   Status Replay();
-  Result<std::shared_ptr<CachedBatch>> Batch(uint64_t index);
+  Result<std::shared_ptr<CachedBatch>> Batch(uint64_t index, ByteSpan entry);
   Result<ledger::BatchMember> Member(uint64_t index, ByteSpan entry, std::string_view device_id);
   Status SignCheckpoint();
   void PreVerify(ledger::SignedRecord& record);
@@ -345,7 +346,7 @@ void LedgerNode::Impl::OnBatch(uint64_t first, size_t count, const Status& resul
 // Batch returns the device list of the batch record at log |index| with its batch tiles, or
 // its tree when it has no tiles that fit the list, from the cache or the store.
 Result<std::shared_ptr<LedgerNode::Impl::CachedBatch>> LedgerNode::Impl::Batch(
-    uint64_t index) {
+    uint64_t index, ByteSpan entry) {
   {
     std::lock_guard<std::mutex> lock(cache_mu);
     auto it = cache.find(index);
@@ -367,9 +368,13 @@ Result<std::shared_ptr<LedgerNode::Impl::CachedBatch>> LedgerNode::Impl::Batch(
     encoded = std::move(stored);
   }
   if (encoded) {
-    // Tiles that do not decode for this list are damaged: the tree is built from the list.
-    if (auto tiles = ledger::DecodeBatchTiles(*encoded, devices)) {
+    // Tiles that do not decode for this list, or a record without its commitment, mean damage:
+    // the tree is built from the list.
+    auto tiles = ledger::DecodeBatchTiles(*encoded, devices);
+    auto signed_record = ledger::ParseRecordEntry(entry);
+    if (tiles && signed_record && signed_record->batch()) {
       batch->tiles = std::move(*tiles);
+      batch->root = signed_record->batch()->root;
     }
   }
   if (!batch->tiles) {
@@ -397,7 +402,7 @@ Result<std::shared_ptr<LedgerNode::Impl::CachedBatch>> LedgerNode::Impl::Batch(
 // Member returns the member proof of |device_id| in the batch record |entry| at log |index|.
 Result<ledger::BatchMember> LedgerNode::Impl::Member(uint64_t index, ByteSpan entry,
                                                      std::string_view device_id) {
-  IOTSEC_TRY(batch, Batch(index));
+  IOTSEC_TRY(batch, Batch(index, entry));
   IOTSEC_TRY(position, FindDevice(batch->items, index, device_id));
   ledger::BatchMember m;
   m.position = position;
@@ -406,14 +411,8 @@ Result<ledger::BatchMember> LedgerNode::Impl::Member(uint64_t index, ByteSpan en
     auto proof = TiledProof(batch->items, *batch->tiles, position);
     // The proof is checked against the root the record signs (RFC 9162 §2.1.3.2, O(log n)
     // hashes), so that damaged tiles never yield a proof that fails to verify.
-    bool verified = false;
-    if (proof) {
-      auto signed_record = ledger::ParseRecordEntry(entry);
-      verified = signed_record && signed_record->batch() &&
-                 ledger::VerifyInclusion(ledger::LeafHash(batch->items[position]), position,
-                                         batch->items.size(), *proof, signed_record->batch()->root);
-    }
-    if (verified) {
+    if (proof && ledger::VerifyInclusion(ledger::LeafHash(batch->items[position]), position,
+                                         batch->items.size(), *proof, batch->root)) {
       m.proof = std::move(*proof);
       return m;
     }

@@ -53,6 +53,7 @@ std::string Fixed(double v, int decimals) {
   return s;
 }
 
+// Rate is |n| per second of |seconds|, 0 when no time passed.
 double Rate(size_t n, double seconds) { return seconds > 0 ? static_cast<double>(n) / seconds : 0; }
 
 // RunJson puts the figures of |run| into |j|.

@@ -397,10 +397,9 @@ Status OnboardOne(const Fleet& fleet, const onboard::PlatformEndpoint& endpoint,
   return Ok();
 }
 
-// ReadOne has onboarded device |d| (number |n|) connect to each of its SPs over DTLS with the
-// credential it was given and send its first reading.
-Status ReadOne(const onboard::PlatformEndpoint& endpoint, const FleetDevice& d, uint64_t n,
-               DeviceResult& out) {
+// ReadOne has onboarded device number |n| (its credentials in |out|) connect to each of its SPs
+// over DTLS with the credential it was given and send its first reading.
+Status ReadOne(const onboard::PlatformEndpoint& endpoint, uint64_t n, DeviceResult& out) {
   const auto start = Clock::now();
   const Bytes reading = ReadingFor(n);
   onboard::WireStats wire;
@@ -408,7 +407,7 @@ Status ReadOne(const onboard::PlatformEndpoint& endpoint, const FleetDevice& d, 
     IOTSEC_TRY(r, onboard::SendReading(endpoint, sp, credentials, reading, &wire));
     if (r.code >> 5 != 2) {
       return Fail(onboard::ErrorForCoap(r.code),
-                  d.id + ": reading refused by " + sp + ": " +
+                  "reading refused by " + sp + ": " +
                       std::string(r.payload.begin(), r.payload.end()));
     }
   }
@@ -419,11 +418,13 @@ Status ReadOne(const onboard::PlatformEndpoint& endpoint, const FleetDevice& d, 
   return Ok();
 }
 
-// RunPhase runs |step(i)| for every i < |count| on |workers| threads, with a progress bar
-// labelled |label|; returns the wall time in seconds and keeps the first error in |first_error|.
-double RunPhase(size_t count, size_t workers, const std::string& label,
+// RunPhase runs |step(i)| for every device i of |devices| on |workers| threads, with a
+// progress bar labelled |label|; returns the wall time in seconds and keeps the first error,
+// with its device's id, in |first_error|.
+double RunPhase(const std::vector<FleetDevice>& devices, size_t workers, const std::string& label,
                 const std::function<Status(size_t)>& step,
                 std::optional<std::string>& first_error) {
+  const size_t count = devices.size();
   std::atomic<size_t> next{0};
   std::atomic<size_t> done{0};
   std::mutex error_mu;
@@ -439,7 +440,7 @@ double RunPhase(size_t count, size_t workers, const std::string& label,
           if (!st) {
             std::lock_guard<std::mutex> lock(error_mu);
             if (!first_error) {
-              first_error = st.error().ToString();
+              first_error = devices[i].id + ": " + st.error().ToString();
             }
           }
           ++done;
@@ -466,26 +467,16 @@ FleetRun RunFleetOnboarding(Fleet& fleet, const FleetRunOptions& options) {
   // Phase 1: every device onboards. Phase 2: every onboarded device sends its first readings.
   // The phases are timed apart, so that the onboarding rate is that of onboarding alone.
   run.seconds = RunPhase(
-      devices.size(), workers, options.label,
-      [&](size_t i) -> Status {
-        Status st = OnboardOne(fleet, endpoint, devices[i], results[i]);
-        if (!st) {
-          return Fail(st.error().code(), devices[i].id + ": " + st.error().ToString());
-        }
-        return Ok();
-      },
+      devices, workers, options.label,
+      [&](size_t i) { return OnboardOne(fleet, endpoint, devices[i], results[i]); },
       run.first_error);
   run.reading_seconds = RunPhase(
-      devices.size(), workers, options.label + " (first readings over DTLS)",
+      devices, workers, options.label + " (first readings over DTLS)",
       [&](size_t i) -> Status {
         if (!results[i].onboarded) {
           return Ok();  // counted as failed already
         }
-        Status st = ReadOne(endpoint, devices[i], i, results[i]);
-        if (!st) {
-          return Fail(st.error().code(), devices[i].id + ": " + st.error().ToString());
-        }
-        return Ok();
+        return ReadOne(endpoint, i, results[i]);
       },
       run.first_error);
 
