@@ -374,7 +374,21 @@ struct CoapServer::Impl {
     }
     coap_opt_iterator_t it;
     bool block1 = coap_check_option(request, COAP_OPTION_BLOCK1, &it) != nullptr;
-    if (block1 || len > options.max_payload) {
+    coap_block_t block2{};
+    if (coap_get_block(request, COAP_OPTION_BLOCK2, &block2) != 0 && block2.num > 0) {
+      // RFC 7959 §2.4: a request for a later block of an answer reaches the handler only when
+      // libcoap no longer holds that answer (its session was dropped as idle). Running the
+      // handler again would give a block of another answer (a new seal, a second issuance),
+      // so the client is told to ask again from the start instead.
+      coap_pdu_set_code(response, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE);
+      uint8_t buf[4];
+      coap_add_option(response, COAP_OPTION_MAXAGE, coap_encode_var_safe(buf, sizeof(buf), 0),
+                      buf);
+      static constexpr char kForgotten[] =
+          "the answer this block belongs to is no longer held; send the request again";
+      coap_add_data(response, sizeof(kForgotten) - 1,
+                    reinterpret_cast<const uint8_t*>(kForgotten));
+    } else if (block1 || len > options.max_payload) {
       // RFC 7959 §2.9.3: 4.13 with Size1 giving the largest acceptable body.
       coap_pdu_set_code(response, COAP_RESPONSE_CODE_REQUEST_TOO_LARGE);
       uint8_t buf[8];

@@ -661,6 +661,26 @@ TEST(CoapTest, BlockwiseRequestIsRequestEntityTooLarge) {
   EXPECT_EQ(calls.load(), 0);
 }
 
+TEST(CoapTest, ALaterBlockOfAForgottenAnswerIsRefusedWithoutTheHandler) {
+  std::atomic<int> calls{0};
+  auto server = StartEcho(calls);
+  ASSERT_TRUE(server);
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  // A CON POST to "echo" asking for block 1 of its answer (Block2, option 23: delta 12,
+  // length 1; NUM 1, SZX 6, RFC 7959 §2.2) that the server never started.
+  const Bytes req = {0x42, 0x02, 0x00, 0x09, 0xab, 0xcd, 0xb4, 'e', 'c', 'h', 'o',
+                     0xc1, 0x16, 0xff, 'h', 'i'};
+  const Bytes answer = RawExchange(fd, server->port(), req);
+  close(fd);
+  ASSERT_GE(answer.size(), 6u);
+  EXPECT_EQ(answer[0], 0x62);                 // ACK, the request's token
+  EXPECT_EQ(answer[1], CoapCode(5, 3));       // ask again from the start
+  const std::string text(answer.begin(), answer.end());
+  EXPECT_NE(text.find("no longer held"), std::string::npos);
+  EXPECT_EQ(calls.load(), 0);                 // the handler did not run a second time
+}
+
 // Starts a server with |threads| io threads whose "echo" handler records the threads it ran on.
 struct ThreadRecorder {
   std::mutex mu;

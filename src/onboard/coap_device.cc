@@ -101,14 +101,26 @@ Result<Onboarded> OnboardOverCoap(const PlatformEndpoint& platform, const Discov
 
   // Round trip 1: discovery (sealed to the discovery service; two exchanges if its answer
   // needs two blocks, RFC 7959).
+  // Discovery changes nothing on the platform, so a 5.03 (a block-wise answer the platform no
+  // longer held, net::CoapServerOptions::max_idle_sessions) is asked for once more.
   IOTSEC_TRY(pending, StartDiscovery(device_id, trust));
-  auto discovery = client->Post(kDiscoveryPath, pending.message);
-  count_wire();
-  if (discovery) {
-    out.wire.round_trips += discovery->exchanges;
+  Result<Bytes> answer = Fail(ErrorCode::kUnavailable, "discovery was not asked");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto discovery = client->Post(kDiscoveryPath, pending.message);
+    count_wire();
+    const bool again = discovery && discovery->code == kServiceUnavailable;
+    if (discovery) {
+      out.wire.round_trips += discovery->exchanges;
+    }
+    answer = AnswerOf(kDiscoveryPath, std::move(discovery));
+    if (!again) {
+      break;
+    }
   }
-  IOTSEC_TRY(answer, AnswerOf(kDiscoveryPath, std::move(discovery)));
-  IOTSEC_TRY(discovered, FinishDiscovery(pending, answer, trust));
+  if (!answer) {
+    return Unexpected(answer.error());
+  }
+  IOTSEC_TRY(discovered, FinishDiscovery(pending, *answer, trust));
   out.discovered = std::move(discovered);
 
   // Round trip 2: every service at once. The requests are signed here, one after the other

@@ -94,12 +94,15 @@ struct CoapServerOptions {
   // them, concurrently.
   int threads = 1;
   // max_idle_sessions bounds the idle peer sessions each io thread keeps (libcoap's state per
-  // client address: its message ids, block-wise transfers). Past it the least recently used
-  // idle session is dropped. libcoap walks every session on each turn
-  // of its io loop, so a server that has seen many peers (one per device and exchange) slows
-  // down in proportion unless this is bounded. 0 keeps them until libcoap's idle timeout
-  // (300 s).
-  unsigned max_idle_sessions = 2048;
+  // client address: its message ids, a block-wise answer being fetched, a DTLS session). Past
+  // it the least recently used one is dropped. libcoap walks every session on each turn of its
+  // io loop and on each new peer, so the server slows down in proportion to this bound: with
+  // 2048, a 100,000-device onboarding run spent a fifth of its CPU in that walk (BENCHMARKS.md).
+  // A dropped UDP session loses only a block-wise answer not yet fetched (a request for one of
+  // its later blocks then gets 5.03 and must be sent again); a dropped DTLS session needs a new
+  // handshake. So it should exceed the peers that talk to one io thread at once. 0 keeps them
+  // until libcoap's idle timeout (300 s).
+  unsigned max_idle_sessions = 256;
   // remembered_answers is how many answers to confirmable requests each io thread keeps, so
   // that a retransmitted request (the same message from the same peer: Message ID, token, path
   // and payload; its answer was lost) gets the same answer without running the handler again
