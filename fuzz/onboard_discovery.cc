@@ -3,9 +3,10 @@
 // discovery.h: DecodeDiscoveryAnswer, VerifyDiscoveryAnswer). Whatever the input, nothing may
 // crash; the decoder refuses with kInvalidArgument only; an answer that decodes re-encodes to
 // the same octets (one encoding); the verifier, with the fixed trust below, refuses with
-// kInvalidArgument, kUnauthenticated or kDataLoss only, and on success names services the
-// answer lists. The seed corpus holds the honest answers of src/onboard/discovery_test.cc's
-// ledger (which writes and checks them), so that inputs get through verification.
+// kInvalidArgument, kUnauthenticated or kDataLoss only, and on success names one service for
+// each onboarding key the answer gives. The seed corpus holds the honest answers of
+// src/onboard/discovery_test.cc's ledger (which writes and checks them), so that inputs get
+// through verification.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -52,15 +53,14 @@ bool Allowed(ErrorCode code) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static DiscoveryTrust* trust = MakeTrust();
   const ByteSpan in(data, size);
-  std::array<uint8_t, kNonceSize> nonce{};
-  auto facts = DecodeDiscoveryAnswer(in, nonce);
-  if (!facts.has_value()) {
-    if (facts.error().code() != ErrorCode::kInvalidArgument) {
+  auto answer = DecodeDiscoveryAnswer(in);
+  if (!answer.has_value()) {
+    if (answer.error().code() != ErrorCode::kInvalidArgument) {
       std::abort();
     }
     return 0;
   }
-  auto again = EncodeDiscoveryAnswer(nonce, *facts);
+  auto again = EncodeDiscoveryAnswer(*answer);
   if (!again.has_value() || *again != ToBytes(in)) {
     std::abort();  // a second encoding of the same answer was accepted
   }
@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     return 0;
   }
-  if (found->services.size() != facts->services.size() || found->tree_size == 0) {
+  if (found->services.size() != answer->onboarding_keys.size() || found->tree_size == 0) {
     std::abort();
   }
   return 0;

@@ -124,8 +124,9 @@ Result<Onboarded> OnboardOverCoap(const PlatformEndpoint& platform, const Discov
   out.discovered = std::move(discovered);
 
   // Round trip 2: every service at once. The requests are signed here, one after the other
-  // (the attestation key may be a TPM); then they are sent together and their answers awaited
-  // together on the one session.
+  // (the attestation key may be a TPM), and sealed with the ephemeral key of the discovery
+  // request (doc/protocol/onboarding.md §3.1); then they are sent together and their answers
+  // awaited together on the one session.
   const LogAnchor anchor{out.discovered.tree_size, out.discovered.root, trust.origin};
   std::vector<PendingProvision> requests;
   std::vector<std::string> paths;
@@ -134,7 +135,8 @@ Result<Onboarded> OnboardOverCoap(const PlatformEndpoint& platform, const Discov
     info.role = s.role;
     info.org_id = s.org_id;
     info.onboarding_key = s.onboarding_key;
-    IOTSEC_TRY(p, StartProvision(device_id, attestation_key, info, now, anchor));
+    IOTSEC_TRY(p, StartProvision(device_id, attestation_key, info, now, anchor,
+                                 *pending.ephemeral));
     requests.push_back(std::move(p));
     paths.push_back(kProvisionPathPrefix + s.org_id);
   }

@@ -20,8 +20,6 @@ DiscoverySource::~DiscoverySource() = default;
 
 namespace {
 
-// kMaxItemSize bounds a batch item (a born device is about 100 octets).
-constexpr size_t kMaxItemSize = 512;
 // kMaxEntrySize bounds a binding record's entry: about 100 octets plus 16 SP ids.
 constexpr size_t kMaxEntrySize = 2048;
 // kMaxServices bounds the services of a binding: an MNO and kMaxSps SPs.
@@ -91,31 +89,88 @@ Status MapOf(const cbor::Value& v, size_t n, const char* what) {
 
 }  // namespace
 
-Result<Bytes> EncodeDiscoveryAnswer(ByteSpan nonce, const DiscoveryFacts& facts) {
-  std::vector<cbor::Value> services;
-  for (const DiscoveredService& s : facts.services) {
-    services.push_back(cbor::Value::Array(
-        {cbor::Value::Uint(s.role == ServiceRole::kMno ? 0 : 1), cbor::Value::TextString(s.org_id),
-         cbor::Value::ByteString(s.onboarding_key)}));
+Result<DiscoveryAnswer> CompactDiscoveryAnswer(ByteSpan nonce, const DiscoveryFacts& facts) {
+  auto fault = [](const std::string& what) {
+    return Fail(ErrorCode::kInternal, "discovery source: " + what);
+  };
+  DiscoveryAnswer a;
+  if (nonce.size() != kNonceSize) {
+    return fault("a nonce of " + std::to_string(nonce.size()) + " octets");
+  }
+  std::copy(nonce.begin(), nonce.end(), a.nonce.begin());
+  auto note = ledger::ParseNote(AsBytes(facts.checkpoint));
+  if (!note) {
+    return fault("the checkpoint note: " + note.error().message());
+  }
+  auto cp = ledger::ParseCheckpoint(note->text);
+  if (!cp) {
+    return fault("the checkpoint: " + cp.error().message());
+  }
+  if (!cp->extensions.empty()) {
+    return fault("a checkpoint with extension lines, which a device cannot rebuild");
+  }
+  if (note->signatures.size() > kMaxCheckpointSignatures) {
+    return fault("more than " + std::to_string(kMaxCheckpointSignatures) + " signatures");
+  }
+  a.tree_size = cp->size;
+  a.root = cp->root;
+  for (const ledger::NoteSignature& sig : note->signatures) {
+    CheckpointSignature c;
+    if (sig.signature.size() != c.signature.size()) {
+      return fault("a checkpoint signature that is not Ed25519 (" + sig.name + ")");
+    }
+    c.key_id = sig.key_id;
+    std::copy(sig.signature.begin(), sig.signature.end(), c.signature.begin());
+    a.signatures.push_back(c);
   }
   const BindingProof& b = facts.binding;
+  a.index = b.index;
+  a.path = b.path;
+  a.entry = b.entry;
+  a.position = b.member.position;
+  a.member = b.member.proof;
+  for (const DiscoveredService& s : facts.services) {
+    a.onboarding_keys.push_back(s.onboarding_key);
+  }
+  return a;
+}
+
+Result<Bytes> EncodeDiscoveryAnswer(const DiscoveryAnswer& a) {
+  std::vector<cbor::Value> signatures;
+  for (const CheckpointSignature& c : a.signatures) {
+    Bytes sig(4 + c.signature.size());
+    for (int i = 0; i < 4; ++i) {
+      sig[i] = static_cast<uint8_t>(c.key_id >> (24 - 8 * i));  // big-endian, as in a note
+    }
+    std::copy(c.signature.begin(), c.signature.end(), sig.begin() + 4);
+    signatures.push_back(cbor::Value::ByteString(sig));
+  }
+  std::vector<cbor::Value> keys;
+  for (const X25519Public& k : a.onboarding_keys) {
+    keys.push_back(cbor::Value::ByteString(k));
+  }
   cbor::Value m = cbor::Value::Map();
-  (void)m.Set(cbor::Value::Uint(1), cbor::Value::ByteString(nonce));
-  (void)m.Set(cbor::Value::Uint(2), cbor::Value::TextString(facts.checkpoint));
+  (void)m.Set(cbor::Value::Uint(1), cbor::Value::ByteString(a.nonce));
+  (void)m.Set(cbor::Value::Uint(2),
+              cbor::Value::Array({cbor::Value::Uint(a.tree_size), cbor::Value::ByteString(a.root),
+                                  cbor::Value::Array(std::move(signatures))}));
   (void)m.Set(cbor::Value::Uint(3),
-              cbor::Value::Array({cbor::Value::Uint(b.index), PathValue(b.path),
-                                  cbor::Value::ByteString(b.entry),
-                                  cbor::Value::Uint(b.member.position),
-                                  PathValue(b.member.proof), cbor::Value::ByteString(b.member.item)}));
-  (void)m.Set(cbor::Value::Uint(4), cbor::Value::Array(std::move(services)));
+              cbor::Value::Array({cbor::Value::Uint(a.index), PathValue(a.path),
+                                  cbor::Value::ByteString(a.entry), cbor::Value::Uint(a.position),
+                                  PathValue(a.member)}));
+  (void)m.Set(cbor::Value::Uint(4), cbor::Value::Array(std::move(keys)));
   return cbor::Encode(m);
 }
 
-Result<DiscoveryFacts> DecodeDiscoveryAnswer(ByteSpan body,
-                                             std::array<uint8_t, kNonceSize>& nonce) {
+Result<Bytes> EncodeDiscoveryAnswer(ByteSpan nonce, const DiscoveryFacts& facts) {
+  IOTSEC_TRY(a, CompactDiscoveryAnswer(nonce, facts));
+  return EncodeDiscoveryAnswer(a);
+}
+
+Result<DiscoveryAnswer> DecodeDiscoveryAnswer(ByteSpan body) {
   cbor::DecodeLimits limits;
   limits.max_depth = 3;
-  limits.max_items = 32 + 4 * kMaxServices;
+  limits.max_items = 24 + kMaxCheckpointSignatures + kMaxServices;
   limits.max_string_length = kMaxSealedSize;
   auto decoded = cbor::Decode(body, limits);
   if (!decoded) {
@@ -123,59 +178,99 @@ Result<DiscoveryFacts> DecodeDiscoveryAnswer(ByteSpan body,
   }
   const cbor::Value& m = *decoded;
   IOTSEC_RETURN_IF_ERROR(MapOf(m, 4, "the answer"));
-  DiscoveryFacts f;
+  DiscoveryAnswer a;
   IOTSEC_TRY(n, BytesOf(**m.Find(1), kNonceSize, kNonceSize, "the nonce (1)"));
-  std::copy(n.begin(), n.end(), nonce.begin());
-  auto checkpoint = (*m.Find(2))->as_text();
-  if (!checkpoint || checkpoint->empty() || checkpoint->size() > ledger::kMaxNoteSize) {
-    return Malformed("the checkpoint (2) must be a note of 1.." +
-                     std::to_string(ledger::kMaxNoteSize) + " octets");
+  std::copy(n.begin(), n.end(), a.nonce.begin());
+
+  auto cp = (*m.Find(2))->as_array();
+  if (!cp || cp->size() != 3) {
+    return Malformed("the checkpoint (2) must be [size, root, signatures]");
   }
-  f.checkpoint = std::string(*checkpoint);
+  IOTSEC_TRY(size, UintOf((*cp)[0], "the checkpoint's tree size"));
+  a.tree_size = size;
+  IOTSEC_TRY(root, BytesOf((*cp)[1], 32, 32, "the checkpoint's root"));
+  std::copy(root.begin(), root.end(), a.root.begin());
+  auto sigs = (*cp)[2].as_array();
+  if (!sigs || sigs->empty() || sigs->size() > kMaxCheckpointSignatures) {
+    return Malformed("the checkpoint's signatures must be an array of 1.." +
+                     std::to_string(kMaxCheckpointSignatures));
+  }
+  for (const cbor::Value& v : *sigs) {
+    IOTSEC_TRY(sig, BytesOf(v, 68, 68, "a checkpoint signature (key ID and Ed25519 signature)"));
+    CheckpointSignature c;
+    c.key_id = (uint32_t{sig[0]} << 24) | (uint32_t{sig[1]} << 16) | (uint32_t{sig[2]} << 8) |
+               uint32_t{sig[3]};
+    std::copy(sig.begin() + 4, sig.end(), c.signature.begin());
+    a.signatures.push_back(c);
+  }
+
   auto proof = (*m.Find(3))->as_array();
-  if (!proof || proof->size() != 6) {
-    return Malformed("the binding proof (3) must be an array of 6 items");
+  if (!proof || proof->size() != 5) {
+    return Malformed("the binding proof (3) must be an array of 5 items");
   }
-  BindingProof& b = f.binding;
   IOTSEC_TRY(index, UintOf((*proof)[0], "the binding index"));
-  b.index = index;
+  a.index = index;
   IOTSEC_TRY(path, PathFrom((*proof)[1], "the binding's inclusion proof"));
-  b.path = std::move(path);
+  a.path = std::move(path);
   IOTSEC_TRY(entry, BytesOf((*proof)[2], 1, kMaxEntrySize, "the binding entry"));
-  b.entry = ToBytes(entry);
+  a.entry = ToBytes(entry);
   IOTSEC_TRY(position, UintOf((*proof)[3], "the member position"));
-  b.member.position = position;
+  a.position = position;
   IOTSEC_TRY(member_path, PathFrom((*proof)[4], "the member proof"));
-  b.member.proof = std::move(member_path);
-  IOTSEC_TRY(item, BytesOf((*proof)[5], 1, kMaxItemSize, "the member item"));
-  b.member.item = ToBytes(item);
-  auto services = (*m.Find(4))->as_array();
-  if (!services || services->size() > kMaxServices) {
+  a.member = std::move(member_path);
+
+  auto keys = (*m.Find(4))->as_array();
+  if (!keys || keys->size() > kMaxServices) {
     return Malformed("the services (4) must be an array of at most " +
-                     std::to_string(kMaxServices));
+                     std::to_string(kMaxServices) + " onboarding keys");
   }
-  for (const cbor::Value& s : *services) {
-    auto parts = s.as_array();
-    if (!parts || parts->size() != 3) {
-      return Malformed("a service must be [role, org id, onboarding key]");
-    }
-    DiscoveredService d;
-    IOTSEC_TRY(role, UintOf((*parts)[0], "a service role"));
-    if (role > 1) {
-      return Malformed("a service role must be 0 (MNO) or 1 (SP)");
-    }
-    d.role = role == 0 ? ServiceRole::kMno : ServiceRole::kSp;
-    auto org = (*parts)[1].as_text();
-    if (!org || !ledger::CheckOrgId(*org)) {
-      return Malformed("a service's org id is not an organization id");
-    }
-    d.org_id = std::string(*org);
-    IOTSEC_TRY(key, BytesOf((*parts)[2], 32, 32, "an onboarding key"));
-    std::copy(key.begin(), key.end(), d.onboarding_key.begin());
-    f.services.push_back(std::move(d));
+  for (const cbor::Value& v : *keys) {
+    IOTSEC_TRY(key, BytesOf(v, 32, 32, "an onboarding key"));
+    X25519Public k{};
+    std::copy(key.begin(), key.end(), k.begin());
+    a.onboarding_keys.push_back(k);
   }
-  return f;
+  return a;
 }
+
+namespace {
+
+// RebuildCheckpoint is the signed note the answer's checkpoint stands for, under |trust|: the
+// checkpoint text of the device's origin, and a signature line for each signature by one of
+// its anchors (named as the device names it; a signature by any other key could not count and
+// is left out). kUnauthenticated when no anchor signed.
+Result<std::string> RebuildCheckpoint(const DiscoveryAnswer& a, const DiscoveryTrust& trust) {
+  ledger::Checkpoint cp;
+  cp.origin = trust.origin;
+  cp.size = a.tree_size;
+  cp.root = a.root;
+  ledger::SignedNote note;
+  IOTSEC_TRY(text, ledger::FormatCheckpoint(cp));
+  note.text = std::move(text);
+  for (const CheckpointSignature& c : a.signatures) {
+    for (const ledger::NoteVerifier& anchor : trust.anchors) {
+      if (anchor.key_id() == c.key_id) {
+        note.signatures.push_back(
+            {anchor.name(), c.key_id, Bytes(c.signature.begin(), c.signature.end())});
+      }
+    }
+  }
+  if (note.signatures.empty()) {
+    return Fail(ErrorCode::kUnauthenticated, "no signature by a trusted checkpoint key");
+  }
+  return ledger::FormatNote(note);
+}
+
+// DeviceItem is the item that names |device_id| in a binding's list (deterministic CBOR of the
+// id, doc/formats/ledger-records.md §4.8).
+Bytes DeviceItem(std::string_view device_id) {
+  Bytes item;
+  cbor::AppendHead(item, 3, device_id.size());
+  item.insert(item.end(), device_id.begin(), device_id.end());
+  return item;
+}
+
+}  // namespace
 
 Result<PendingDiscovery> StartDiscovery(std::string_view device_id, const DiscoveryTrust& trust) {
   if (auto parts = ledger::ParseDeviceId(device_id); !parts) {
@@ -191,8 +286,10 @@ Result<PendingDiscovery> StartDiscovery(std::string_view device_id, const Discov
   (void)m.Set(cbor::Value::Uint(1), cbor::Value::TextString(device_id));
   (void)m.Set(cbor::Value::Uint(2), cbor::Value::ByteString(p.nonce));
   IOTSEC_TRY(body, cbor::Encode(m));
-  IOTSEC_TRY(sealed,
-             SealRequest(trust.discovery_key, trust.discovery_id, kDiscoveryExchange, body));
+  IOTSEC_TRY(ephemeral, crypto::X25519PrivateKey::Generate());
+  IOTSEC_TRY(sealed, SealRequest(trust.discovery_key, trust.discovery_id, kDiscoveryExchange,
+                                 body, ephemeral));
+  p.ephemeral.emplace(std::move(ephemeral));
   p.message = std::move(sealed.message);
   p.answer_key.emplace(std::move(sealed.answer_key));
   return p;
@@ -213,33 +310,32 @@ Result<Discovered> VerifyDiscoveryAnswer(ByteSpan body, ByteSpan expected_nonce,
     return Fail(ErrorCode::kInvalidArgument,
                 "discovery trust: the threshold must be between 1 and the number of anchors");
   }
-  std::array<uint8_t, kNonceSize> nonce{};
-  IOTSEC_TRY(facts, DecodeDiscoveryAnswer(body, nonce));
-  if (!std::equal(nonce.begin(), nonce.end(), expected_nonce.begin(), expected_nonce.end())) {
+  IOTSEC_TRY(a, DecodeDiscoveryAnswer(body));
+  if (!std::equal(a.nonce.begin(), a.nonce.end(), expected_nonce.begin(), expected_nonce.end())) {
     return Lost("the nonce is not the request's");
   }
   // The checkpoint is the only thing trusted as such: |threshold| of the anchors must have
   // signed it for the origin (c2sp.org/tlog-checkpoint, c2sp.org/signed-note).
-  auto opened =
-      ledger::OpenCheckpoint(AsBytes(facts.checkpoint), trust.origin, trust.anchors,
-                             trust.threshold);
+  auto note = RebuildCheckpoint(a, trust);
+  auto opened = note ? ledger::OpenCheckpoint(AsBytes(*note), trust.origin, trust.anchors,
+                                              trust.threshold)
+                     : Result<ledger::Checkpoint>(Unexpected(note.error()));
   if (!opened) {
     return Fail(opened.error().code(),
                 "discovery answer: the checkpoint does not open: " + opened.error().message());
   }
   const ledger::Checkpoint& cp = *opened;
-  const BindingProof& b = facts.binding;
-  if (b.index >= cp.size) {
-    return Lost("the binding is at index " + std::to_string(b.index) + ", beyond the tree of " +
+  if (a.index >= cp.size) {
+    return Lost("the binding is at index " + std::to_string(a.index) + ", beyond the tree of " +
                 std::to_string(cp.size) + " leaves");
   }
   // RFC 9162 §2.1.1 leaf hash, §2.1.3.2 inclusion in the checkpoint's tree.
-  if (auto in = ledger::VerifyInclusion(ledger::LeafHash(b.entry), b.index, cp.size, b.path,
+  if (auto in = ledger::VerifyInclusion(ledger::LeafHash(a.entry), a.index, cp.size, a.path,
                                         cp.root);
       !in) {
     return Lost("the binding's inclusion proof does not verify: " + in.error().message());
   }
-  auto record = ledger::ParseRecordEntry(b.entry);
+  auto record = ledger::ParseRecordEntry(a.entry);
   if (!record) {
     return Lost("the binding entry is not a record: " + record.error().message());
   }
@@ -252,34 +348,31 @@ Result<Discovered> VerifyDiscoveryAnswer(ByteSpan body, ByteSpan expected_nonce,
                 std::string(ledger::RecordTypeName(record->record().type())) +
                 " record, not a binding");
   }
-  // doc/formats/ledger-records.md §4.8: the device's item in the list the record signs.
-  auto member = ledger::VerifyBatchMember(*record->batch(), b.member);
-  if (!member) {
-    return Lost("the binding's " + member.error().message());
+  // doc/formats/ledger-records.md §4.8: this device's item, at its position in the list the
+  // record signs. A proof for another device does not verify with this device's item.
+  const ledger::BatchMember member{a.position, a.member, DeviceItem(device_id)};
+  if (auto m = ledger::VerifyBatchMember(*record->batch(), member); !m) {
+    return Lost("the binding's " + m.error().message() + " (for this device)");
   }
-  if (*member != device_id) {
-    return Lost("the binding proof is for another device");
-  }
-  std::vector<std::pair<ServiceRole, std::string>> named;
+  // The services are the binding's, with the keys the answer gives, in the binding's order.
+  Discovered out;
   if (binding->mno) {
-    named.emplace_back(ServiceRole::kMno, *binding->mno);
+    out.services.push_back({ServiceRole::kMno, *binding->mno, {}});
   }
   for (const std::string& sp : binding->sps) {
-    named.emplace_back(ServiceRole::kSp, sp);
+    out.services.push_back({ServiceRole::kSp, sp, {}});
   }
-  if (named.size() != facts.services.size()) {
-    return Lost("the services are not those the binding names");
+  if (out.services.size() != a.onboarding_keys.size()) {
+    return Lost("it gives " + std::to_string(a.onboarding_keys.size()) +
+                " onboarding keys for the " + std::to_string(out.services.size()) +
+                " services the binding names");
   }
-  for (size_t i = 0; i < named.size(); ++i) {
-    if (facts.services[i].role != named[i].first || facts.services[i].org_id != named[i].second) {
-      return Lost("the services are not those the binding names");
-    }
+  for (size_t i = 0; i < out.services.size(); ++i) {
+    out.services[i].onboarding_key = a.onboarding_keys[i];
   }
-  Discovered out;
   out.tree_size = cp.size;
   out.root = cp.root;
-  out.binding_index = b.index;
-  out.services = std::move(facts.services);
+  out.binding_index = a.index;
   return out;
 }
 

@@ -201,22 +201,29 @@ TEST_F(DiscoveryTest, ALyingNodeIsCaught) {
   {
     // Forged: another device's binding (its record and member proof verify, for sn9).
     facts_ = Honest("urn:dev:acme:sn9", other_binding_);
-    ExpectRefused(ErrorCode::kDataLoss, "another device", "another device's binding");
+    ExpectRefused(ErrorCode::kDataLoss, "for this device", "another device's binding");
   }
   {
-    // Forged: services that the binding does not name.
+    // The services are named by the binding, not by the node: a node that names others has
+    // no say. It gives only their onboarding keys (which each service's KMS proof confirms,
+    // provision.h); a key left out or added is refused.
     facts_ = Honest(kDevice, binding_);
     facts_.services[0].org_id = "mno2";
-    ExpectRefused(ErrorCode::kDataLoss, "not those the binding names", "another MNO");
+    facts_.services[0].role = ServiceRole::kSp;
+    std::swap(facts_.services[1].org_id, facts_.services[2].org_id);
+    auto d = Ask();
+    ASSERT_TRUE(d.has_value()) << d.error().ToString();
+    ASSERT_EQ(d->services.size(), 3u);
+    EXPECT_EQ(d->services[0].org_id, "mno1");
+    EXPECT_EQ(d->services[0].role, ServiceRole::kMno);
+    EXPECT_EQ(d->services[1].org_id, "sp1");
+    EXPECT_EQ(d->services[2].org_id, "sp2");
     facts_ = Honest(kDevice, binding_);
     facts_.services.pop_back();
-    ExpectRefused(ErrorCode::kDataLoss, "not those the binding names", "an SP left out");
+    ExpectRefused(ErrorCode::kDataLoss, "onboarding keys for the 3 services", "an SP left out");
     facts_ = Honest(kDevice, binding_);
-    std::swap(facts_.services[1], facts_.services[2]);
-    ExpectRefused(ErrorCode::kDataLoss, "not those the binding names", "SPs reordered");
-    facts_ = Honest(kDevice, binding_);
-    facts_.services[0].role = ServiceRole::kSp;
-    ExpectRefused(ErrorCode::kDataLoss, "not those the binding names", "MNO as an SP");
+    facts_.services.push_back({ServiceRole::kSp, "rogue-sp", OnboardingKeyOf(9)});
+    ExpectRefused(ErrorCode::kDataLoss, "onboarding keys for the 3 services", "an SP added");
   }
   {
     // Forged: a flipped bit in the entry, a path or the member proof.
@@ -311,39 +318,98 @@ TEST_F(DiscoveryTest, ChangedOrMisdirectedMessagesAreRefused) {
 
 TEST_F(DiscoveryTest, TheAnswerCodecIsStrict) {
   std::array<uint8_t, kNonceSize> nonce{};
-  auto body = EncodeDiscoveryAnswer(nonce, facts_);
+  nonce[0] = 7;
+  auto compact = CompactDiscoveryAnswer(nonce, facts_);
+  ASSERT_TRUE(compact.has_value()) << compact.error().ToString();
+  EXPECT_EQ(compact->entry, facts_.binding.entry);
+  EXPECT_EQ(compact->path, facts_.binding.path);
+  EXPECT_EQ(compact->member, facts_.binding.member.proof);
+  ASSERT_EQ(compact->signatures.size(), 1u);
+  EXPECT_EQ(compact->signatures[0].key_id, trust_.anchors[0].key_id());
+  ASSERT_EQ(compact->onboarding_keys.size(), facts_.services.size());
+  auto body = EncodeDiscoveryAnswer(*compact);
   ASSERT_TRUE(body.has_value());
-  std::array<uint8_t, kNonceSize> got{};
-  auto back = DecodeDiscoveryAnswer(*body, got);
+  auto back = DecodeDiscoveryAnswer(*body);
   ASSERT_TRUE(back.has_value()) << back.error().ToString();
-  EXPECT_EQ(back->binding.entry, facts_.binding.entry);
-  EXPECT_EQ(back->binding.path, facts_.binding.path);
-  EXPECT_EQ(back->binding.member.item, facts_.binding.member.item);
+  EXPECT_EQ(*back, *compact);
   // Truncations and trailing octets are refused with kInvalidArgument.
   for (size_t n : {size_t{0}, size_t{1}, body->size() / 2, body->size() - 1}) {
-    auto r = DecodeDiscoveryAnswer(ByteSpan(*body).first(n), got);
+    auto r = DecodeDiscoveryAnswer(ByteSpan(*body).first(n));
     ASSERT_FALSE(r.has_value()) << n;
     EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
   }
   Bytes longer = *body;
   longer.push_back(0);
-  EXPECT_FALSE(DecodeDiscoveryAnswer(longer, got).has_value());
+  EXPECT_FALSE(DecodeDiscoveryAnswer(longer).has_value());
   // A path whose length is not a multiple of 32 octets: the one-hash path's byte string
   // (head 0x58 0x20) cut to 31 octets.
-  DiscoveryFacts one = facts_;
-  one.binding.path.resize(1);
-  auto encoded = EncodeDiscoveryAnswer(nonce, one);
+  DiscoveryAnswer one = *compact;
+  one.path.resize(1);
+  auto encoded = EncodeDiscoveryAnswer(one);
   ASSERT_TRUE(encoded.has_value());
   Bytes head = {0x58, 0x20};
-  head.insert(head.end(), one.binding.path[0].begin(), one.binding.path[0].end());
+  head.insert(head.end(), one.path[0].begin(), one.path[0].end());
   auto at = std::search(encoded->begin(), encoded->end(), head.begin(), head.end());
   ASSERT_NE(at, encoded->end());
   *(at + 1) = 0x1f;
   encoded->erase(at + 2);
-  auto odd = DecodeDiscoveryAnswer(*encoded, got);
+  auto odd = DecodeDiscoveryAnswer(*encoded);
   ASSERT_FALSE(odd.has_value());
   EXPECT_NE(odd.error().message().find("hashes of 32 octets"), std::string::npos)
       << odd.error().message();
+  // No signature, or more than the bound, is refused.
+  DiscoveryAnswer unsigned_cp = *compact;
+  unsigned_cp.signatures.clear();
+  auto none = EncodeDiscoveryAnswer(unsigned_cp);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(DecodeDiscoveryAnswer(*none).has_value());
+  DiscoveryAnswer many = *compact;
+  many.signatures.assign(kMaxCheckpointSignatures + 1, compact->signatures[0]);
+  auto too_many = EncodeDiscoveryAnswer(many);
+  ASSERT_TRUE(too_many.has_value());
+  EXPECT_FALSE(DecodeDiscoveryAnswer(*too_many).has_value());
+}
+
+// A node cannot send what a device could not rebuild: a checkpoint with an extension line.
+TEST_F(DiscoveryTest, ACheckpointWithExtensionLinesIsNotSent) {
+  auto note = ledger::ParseNote(AsBytes(facts_.checkpoint));
+  ASSERT_TRUE(note.has_value());
+  auto cp = ledger::ParseCheckpoint(note->text);
+  ASSERT_TRUE(cp.has_value());
+  cp->extensions.push_back("an extension");
+  auto text = ledger::FormatCheckpoint(*cp);
+  ASSERT_TRUE(text.has_value());
+  note->text = *text;
+  auto with_extension = ledger::FormatNote(*note);
+  ASSERT_TRUE(with_extension.has_value());
+  DiscoveryFacts facts = facts_;
+  facts.checkpoint = *with_extension;
+  const std::array<uint8_t, kNonceSize> nonce{};
+  auto r = CompactDiscoveryAnswer(nonce, facts);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kInternal);
+}
+
+// A signature by a key the device does not trust is left out of the note it rebuilds, and an
+// answer with no other is refused as unsigned.
+TEST_F(DiscoveryTest, OnlyTheAnchorsSignaturesAreCounted) {
+  const std::array<uint8_t, kNonceSize> nonce{};
+  auto a = CompactDiscoveryAnswer(nonce, facts_);
+  ASSERT_TRUE(a.has_value());
+  CheckpointSignature stranger = a->signatures[0];
+  stranger.key_id ^= 1;
+  DiscoveryAnswer both = *a;
+  both.signatures.insert(both.signatures.begin(), stranger);
+  auto body = EncodeDiscoveryAnswer(both);
+  ASSERT_TRUE(body.has_value());
+  EXPECT_TRUE(VerifyDiscoveryAnswer(*body, nonce, kDevice, trust_).has_value());
+  DiscoveryAnswer alone = *a;
+  alone.signatures = {stranger};
+  auto lone = EncodeDiscoveryAnswer(alone);
+  ASSERT_TRUE(lone.has_value());
+  auto r = VerifyDiscoveryAnswer(*lone, nonce, kDevice, trust_);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnauthenticated);
 }
 
 // The seed corpus of fuzz/onboard_discovery.cc: answer bodies of this ledger to a request with

@@ -481,6 +481,15 @@ Result<PendingProvision> StartProvision(std::string_view device_id,
                                         device::AttestationKey& attestation_key,
                                         const ServiceInfo& service, const ibc::KeyPeriod& now,
                                         const LogAnchor& anchor) {
+  IOTSEC_TRY(ephemeral, crypto::X25519PrivateKey::Generate());
+  return StartProvision(device_id, attestation_key, service, now, anchor, ephemeral);
+}
+
+Result<PendingProvision> StartProvision(std::string_view device_id,
+                                        device::AttestationKey& attestation_key,
+                                        const ServiceInfo& service, const ibc::KeyPeriod& now,
+                                        const LogAnchor& anchor,
+                                        const crypto::X25519PrivateKey& ephemeral) {
   if (auto parts = ledger::ParseDeviceId(device_id); !parts) {
     return Unexpected(parts.error());
   }
@@ -494,7 +503,6 @@ Result<PendingProvision> StartProvision(std::string_view device_id,
   p.period = now;
   p.anchor = anchor;
   IOTSEC_RETURN_IF_ERROR(crypto::SystemRng().Fill(p.nonce));
-  IOTSEC_TRY(ephemeral, crypto::X25519PrivateKey::Generate());
   p.th_req =
       RequestTranscript(ephemeral.PublicKey(), ServiceIdentity(service.role, service.org_id, now),
                         device_id, p.nonce, tree_size);

@@ -118,6 +118,32 @@ TEST(SealTest, AnAnswerOpensOnlyUnderItsOwnRequest) {
   EXPECT_EQ(replayed.error().code(), ErrorCode::kUnauthenticated);
 }
 
+// The requests of one onboarding share the device's ephemeral key (doc/protocol/onboarding.md
+// §3.1): each opens only at its own receiver, and each answer only under its own request.
+TEST(SealTest, RequestsSharingAnEphemeralKeyStaySeparate) {
+  const crypto::X25519PrivateKey mno = NewKey();
+  const crypto::X25519PrivateKey sp = NewKey();
+  const crypto::X25519PrivateKey device = NewKey();
+  auto to_mno = SealRequest(mno.PublicKey(), "mno1", "provision", AsBytes(kBody), device);
+  auto to_sp = SealRequest(sp.PublicKey(), "sp1", "provision", AsBytes(kBody), device);
+  ASSERT_TRUE(to_mno.has_value() && to_sp.has_value());
+  EXPECT_FALSE(OpenRequest(sp, "provision", to_mno->message).has_value());
+  EXPECT_FALSE(OpenRequest(mno, "provision", to_sp->message).has_value());
+  auto at_mno = OpenRequest(mno, "provision", to_mno->message);
+  auto at_sp = OpenRequest(sp, "provision", to_sp->message);
+  ASSERT_TRUE(at_mno.has_value() && at_sp.has_value());
+  EXPECT_EQ(at_mno->ephemeral, device.PublicKey());
+  EXPECT_EQ(at_sp->ephemeral, device.PublicKey());
+  auto mno_answer = SealAnswer(at_mno->answer_key, AsBytes(std::string("network")));
+  auto sp_answer = SealAnswer(at_sp->answer_key, AsBytes(std::string("service")));
+  ASSERT_TRUE(mno_answer.has_value() && sp_answer.has_value());
+  EXPECT_TRUE(OpenAnswer(to_mno->answer_key, *mno_answer).has_value());
+  EXPECT_TRUE(OpenAnswer(to_sp->answer_key, *sp_answer).has_value());
+  // The MNO's answer does not pass for the SP's, nor the SP's for the MNO's.
+  EXPECT_FALSE(OpenAnswer(to_sp->answer_key, *mno_answer).has_value());
+  EXPECT_FALSE(OpenAnswer(to_mno->answer_key, *sp_answer).has_value());
+}
+
 // A request built by hand with |ephemeral| as header -1.
 Bytes HandMade(const cbor::Value& ephemeral) {
   auto key = cose::Encrypt0Key::Create(cose::Algorithm::kA128Gcm, crypto::SecretBytes(16));

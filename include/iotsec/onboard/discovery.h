@@ -89,10 +89,15 @@ struct PendingDiscovery {
   std::optional<AnswerKey> answer_key;
   std::array<uint8_t, kNonceSize> nonce{};
   std::string device_id;
+  // ephemeral is the device's ephemeral key of this onboarding: the request is sealed with it,
+  // and so are the provisioning requests that follow (StartProvision, doc/protocol/
+  // onboarding.md §3.1).
+  std::optional<crypto::X25519PrivateKey> ephemeral;
 };
 
 // StartDiscovery builds the request of |device_id|: {1: device id, 2: fresh nonce}, sealed to
-// the discovery service. kInvalidArgument for a malformed device id or trust.
+// the discovery service with a fresh ephemeral key. kInvalidArgument for a malformed device id
+// or trust.
 Result<PendingDiscovery> StartDiscovery(std::string_view device_id, const DiscoveryTrust& trust);
 
 // FinishDiscovery opens and checks the answer to |pending| (doc/protocol/onboarding.md §3.2):
@@ -140,13 +145,53 @@ class DiscoveryService {
   DiscoverySource* source_;
 };
 
-// EncodeDiscoveryAnswer and DecodeDiscoveryAnswer are the answer body's codec (before sealing),
-// for tests and fuzzing: {1: nonce, 2: checkpoint, 3: [index, path, entry, position,
-// member path, item], 4: [* [org id, onboarding key]]}, paths as concatenated 32-octet hashes.
-// Decode is strict (one deterministic encoding, bounded sizes) and returns the nonce too.
+// CheckpointSignature is one signature of the answer's checkpoint, without its key name (the
+// device knows the names of the keys it trusts): the signed-note key ID and the Ed25519
+// signature (c2sp.org/signed-note).
+struct CheckpointSignature {
+  uint32_t key_id = 0;
+  std::array<uint8_t, 64> signature{};
+
+  bool operator==(const CheckpointSignature&) const = default;
+};
+
+// DiscoveryAnswer is the answer body as it travels (doc/protocol/onboarding.md §3.2): what a
+// device cannot rebuild itself. Its checkpoint is the tree size, the root and the signatures;
+// the device rebuilds the note from its origin and the names of its anchors. The member item
+// is the device's own id; the services are the onboarding keys of the binding's MNO and SPs,
+// in the binding's order.
+struct DiscoveryAnswer {
+  std::array<uint8_t, kNonceSize> nonce{};
+  uint64_t tree_size = 0;
+  ledger::Hash root{};
+  std::vector<CheckpointSignature> signatures;
+  uint64_t index = 0;                  // the binding record's log index
+  std::vector<ledger::Hash> path;      // its inclusion proof
+  Bytes entry;                         // the signed binding record
+  uint64_t position = 0;               // the device's position in the binding's list
+  std::vector<ledger::Hash> member;    // its member proof
+  std::vector<X25519Public> onboarding_keys;
+
+  bool operator==(const DiscoveryAnswer&) const = default;
+};
+
+// kMaxCheckpointSignatures bounds the signatures of an answer's checkpoint.
+inline constexpr size_t kMaxCheckpointSignatures = 16;
+
+// CompactDiscoveryAnswer is what a node sends for |facts|: the checkpoint note reduced to its
+// size, root and signatures, the member item and the services' names left out. kInternal when
+// the facts cannot be sent so (a note that does not parse or has extension lines, a signature
+// that is not Ed25519, too many signatures): a fault of the source, not of the request.
+Result<DiscoveryAnswer> CompactDiscoveryAnswer(ByteSpan nonce, const DiscoveryFacts& facts);
+
+// EncodeDiscoveryAnswer and DecodeDiscoveryAnswer are the answer body's codec (before sealing):
+// {1: nonce, 2: [size, root, [* key id || signature]], 3: [index, path, entry, position,
+// member path], 4: [* onboarding key]}, paths as concatenated 32-octet hashes. Decode is strict
+// (one deterministic encoding, bounded sizes): kInvalidArgument otherwise. The overload taking
+// facts compacts them first (CompactDiscoveryAnswer).
+Result<Bytes> EncodeDiscoveryAnswer(const DiscoveryAnswer& answer);
 Result<Bytes> EncodeDiscoveryAnswer(ByteSpan nonce, const DiscoveryFacts& facts);
-Result<DiscoveryFacts> DecodeDiscoveryAnswer(ByteSpan body,
-                                             std::array<uint8_t, kNonceSize>& nonce);
+Result<DiscoveryAnswer> DecodeDiscoveryAnswer(ByteSpan body);
 
 }  // namespace iotsec::onboard
 

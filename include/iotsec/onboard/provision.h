@@ -120,7 +120,7 @@ struct PendingProvision {
 };
 
 // StartProvision builds the request of device |device_id| to |service| for key period |now|:
-// a fresh nonce, the transcript TH_req over the request's ephemeral key, the service identity,
+// a fresh nonce, the transcript TH_req over the request's (fresh) ephemeral key, the service identity,
 // the device id, the nonce and |anchor|.tree_size (the ledger size the device verified),
 // signed with |attestation_key| (ECDSA P-256), all sealed to the service's onboarding key.
 // |anchor| is kept to check the answer's proof. Fails with kInvalidArgument for a malformed
@@ -129,6 +129,13 @@ Result<PendingProvision> StartProvision(std::string_view device_id,
                                         device::AttestationKey& attestation_key,
                                         const ServiceInfo& service, const ibc::KeyPeriod& now,
                                         const LogAnchor& anchor);
+// This StartProvision seals with |ephemeral|, the device's ephemeral key of this onboarding
+// (PendingDiscovery::ephemeral), instead of a fresh one (doc/protocol/onboarding.md §3.1).
+Result<PendingProvision> StartProvision(std::string_view device_id,
+                                        device::AttestationKey& attestation_key,
+                                        const ServiceInfo& service, const ibc::KeyPeriod& now,
+                                        const LogAnchor& anchor,
+                                        const crypto::X25519PrivateKey& ephemeral);
 
 // FinishProvision opens the answer to |pending|, parses all of it strictly, and then checks,
 // before believing anything: the nonce echoed; the inclusion proof of the service's KMS record
