@@ -62,7 +62,7 @@ function row(goal, measured, target, met) {
 }
 BEGIN {
   # One onboarding, device and platform (doc/protocol/onboarding.md §5): 7 X25519 scalar
-  # multiplications (the device's ephemeral key of the onboarding, 3 device and 3 service
+  # multiplications (one ephemeral key of the device per onboarding, 3 device and 3 service
   # agreements), 1 Ed25519
   # verification (a checkpoint of one anchor), 2 ECDSA signatures and 2 verifications (the
   # attestation), 2 ECCSI signatures and 2 verifications (the services), 1 ECCSI key
