@@ -352,7 +352,7 @@ Result<Discovered> VerifyDiscoveryAnswer(ByteSpan body, ByteSpan expected_nonce,
   // record signs. A proof for another device does not verify with this device's item.
   const ledger::BatchMember member{a.position, a.member, DeviceItem(device_id)};
   if (auto m = ledger::VerifyBatchMember(*record->batch(), member); !m) {
-    return Lost("the binding's " + m.error().message() + " (for this device)");
+    return Lost("not a binding of this device: " + m.error().message());
   }
   // The services are the binding's, with the keys the answer gives, in the binding's order.
   Discovered out;

@@ -201,7 +201,7 @@ TEST_F(DiscoveryTest, ALyingNodeIsCaught) {
   {
     // Forged: another device's binding (its record and member proof verify, for sn9).
     facts_ = Honest("urn:dev:acme:sn9", other_binding_);
-    ExpectRefused(ErrorCode::kDataLoss, "for this device", "another device's binding");
+    ExpectRefused(ErrorCode::kDataLoss, "not a binding of this device", "another device's binding");
   }
   {
     // The services are named by the binding, not by the node: a node that names others has
