@@ -30,8 +30,6 @@ namespace {
 
 // How long an io thread blocks in coap_io_process before it checks for a stop request.
 constexpr uint32_t kIoWaitMs = 100;
-// The block size of block-wise responses (RFC 7959 §2.2: SZX 6, 1024-octet blocks).
-constexpr size_t kBlockSize = 1024;
 // The most io threads a server may run.
 constexpr int kMaxThreads = 64;
 
@@ -344,11 +342,11 @@ struct CoapServer::Impl {
       }
       return;
     }
-    // RFC 7959 §2.2, §3.1: a body larger than one message goes in Block2 blocks of
-    // kBlockSize octets (the first one now; libcoap answers the requests for the others from
-    // its copy, with an ETag and Size2 (§4) so that the client can check and bound the body).
-    // libcoap owns the copy from here on and calls ReleaseBody once it is done with it, on
-    // failure too.
+    // RFC 7959 §2.2, §3.1: a body larger than one message goes in Block2 blocks of the
+    // largest size that fits the session (libcoap chooses it: 1024 octets, SZX 6, over UDP).
+    // The first one goes now; libcoap answers the requests for the others from its copy, with
+    // an ETag and Size2 (§4) so that the client can check and bound the body. libcoap owns the
+    // copy from here on and calls ReleaseBody once it is done with it, on failure too.
     auto* body = new Bytes(std::move(payload));
     if (!coap_add_data_large_response(resource, session, request, response, query,
                                       COAP_MEDIATYPE_APPLICATION_OCTET_STREAM, -1, 0, body->size(),
