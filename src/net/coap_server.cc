@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "iotsec/net/coap.h"
+
+#include "iotsec/crypto/hash.h"
 #include "net/coap_internal.h"
 
 namespace iotsec::net {
@@ -197,7 +199,10 @@ class AnsweredRequests {
  public:
   explicit AnsweredRequests(size_t capacity) : capacity_(capacity) {}
 
-  // Key returns the key of |request| to |resource| from |session|'s peer, with payload |body|.
+  // Key returns the key of |request| to |resource| from |session|'s peer, with payload |body|:
+  // the peer's address and port, the Message ID, the token, the resource and the SHA-256 of the
+  // payload (a digest rather than the payload, so that a remembered request costs tens of
+  // octets rather than up to max_payload).
   static std::string Key(coap_session_t* session, const coap_resource_t* resource,
                          const coap_pdu_t* request, ByteSpan body) {
     const coap_address_t* peer = coap_session_get_addr_remote(session);
@@ -212,7 +217,8 @@ class AnsweredRequests {
     key.push_back(static_cast<char>(token.length));
     key.append(reinterpret_cast<const char*>(token.s), token.length);
     key.append(reinterpret_cast<const char*>(&resource), sizeof(resource));
-    key.append(reinterpret_cast<const char*>(body.data()), body.size());
+    const crypto::Sha256Digest digest = crypto::Sha256(body);
+    key.append(reinterpret_cast<const char*>(digest.data()), digest.size());
     return key;
   }
 
