@@ -17,12 +17,12 @@
 
 #include "iotsec/common/file.h"
 #include "iotsec/crypto/ecdsa.h"
+#include "iotsec/device/swtpm.h"
 #include "swtpm_test_util.h"
 
 namespace iotsec::device {
 namespace {
 
-using testing::Swtpm;
 using testing::TempDir;
 
 constexpr uint32_t kHandle = 0x81010001;
@@ -173,7 +173,7 @@ TEST(SoftwareAttestationKeyTest, RefusesBadKeyFiles) {
 class TpmAttestationKeyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    swtpm_binary_ = testing::FindExecutable("swtpm");
+    swtpm_binary_ = FindExecutable("swtpm");
     if (swtpm_binary_.empty()) {
       GTEST_SKIP() << "swtpm is not installed (apt-get install swtpm); TPM tests not run";
     }
@@ -182,9 +182,9 @@ class TpmAttestationKeyTest : public ::testing::Test {
 
   // StartTpm starts |tpm| on state directory |name| under the test's directory.
   void StartTpm(Swtpm& tpm, const std::string& name) {
-    std::string err =
+    Status st =
         tpm.Start(swtpm_binary_, dir_.path() + "/" + name, dir_.path() + "/" + name + ".log");
-    ASSERT_EQ(err, "");
+    ASSERT_TRUE(st) << st.error().ToString();
   }
 
   std::string swtpm_binary_;
@@ -243,9 +243,9 @@ TEST_F(TpmAttestationKeyTest, ReopeningGivesTheSameKeyEvenAfterRestart) {
 
 TEST_F(TpmAttestationKeyTest, StartsATpmThatWasNotStarted) {
   Swtpm tpm;
-  std::string err = tpm.Start(swtpm_binary_, dir_.path() + "/tpm", dir_.path() + "/tpm.log",
-                              /*startup=*/false);
-  ASSERT_EQ(err, "");
+  Status st = tpm.Start(swtpm_binary_, dir_.path() + "/tpm", dir_.path() + "/tpm.log",
+                        /*startup=*/false);
+  ASSERT_TRUE(st) << st.error().ToString();
   auto key = OpenTpmAttestationKey(tpm.Tcti(), kHandle);
   ASSERT_TRUE(key.has_value()) << key.error().ToString();
   SignAndCheck(**key);

@@ -24,9 +24,9 @@
 
 #include "iotsec/common/file.h"
 #include "iotsec/crypto/random.h"
+#include "iotsec/device/swtpm.h"
 #include "iotsec/net/coap.h"
 #include "iotsec/onboard/coap_device.h"
-#include "../device/swtpm_test_util.h"
 #include "server_test_util.h"
 
 namespace iotsec::server {
@@ -529,12 +529,13 @@ TEST_F(OnboardPlatformTest, MalformedAndOversizedMessagesGetAnErrorAndChangeNoth
 }
 
 TEST_F(OnboardPlatformTest, ADeviceWhoseKeyIsInATpmOnboards) {
-  const std::string swtpm = device::testing::FindExecutable("swtpm");
+  const std::string swtpm = device::FindExecutable("swtpm");
   if (swtpm.empty()) {
     GTEST_SKIP() << "swtpm is not installed (apt-get install swtpm); the TPM device is not run";
   }
-  device::testing::Swtpm tpm;
-  ASSERT_EQ(tpm.Start(swtpm, dir_.path() + "/tpm", dir_.path() + "/tpm.log"), "");
+  device::Swtpm tpm;
+  Status started = tpm.Start(swtpm, dir_.path() + "/tpm", dir_.path() + "/tpm.log");
+  ASSERT_TRUE(started) << started.error().ToString();
   constexpr uint32_t kHandle = 0x81010001;  // a persistent handle (TPM 2.0 Part 1 §29.4)
   auto key = device::OpenTpmAttestationKey(tpm.Tcti(), kHandle);
   ASSERT_TRUE(key.has_value()) << key.error().ToString();

@@ -10,34 +10,22 @@
 // (and, if swtpm is installed, a device whose attestation key is in a software TPM 2.0), then
 // attacks the platform in the ways of doc/protocol/onboarding.md §4, each over real CoAP/DTLS,
 // and shows every attack refused.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "commands.h"
 #include "iotsec/crypto/random.h"
+#include "iotsec/device/swtpm.h"
 #include "iotsec/net/coap.h"
 #include "iotsec/onboard/coap_device.h"
 #include "iotsec/onboard/discovery.h"
 #include "iotsec/server/onboard_directory.h"
 #include "onboard_fleet.h"
-
-extern char** environ;
 
 namespace iotsec::cli {
 namespace {
@@ -147,164 +135,6 @@ Result<Outcome> FleetOnboard(const FleetArgs& a) {
 // kTpmKeyHandle is where the TPM device keeps its attestation key (an owner persistent
 // handle, TPM 2.0 Part 1 §27.3).
 constexpr uint32_t kTpmKeyHandle = 0x81010001;
-
-// SwtpmProcess runs `swtpm socket --tpm2` on two consecutive free loopback ports and stops it
-// (SIGTERM, then SIGKILL) when destroyed.
-class SwtpmProcess {
- public:
-  ~SwtpmProcess() { Stop(); }
-
-  // Start launches |binary| with state in |state_dir| and waits until it accepts connections.
-  Status Start(const std::string& binary, const std::string& state_dir) {
-    ::mkdir(state_dir.c_str(), 0700);
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      const int port = FreePortPair();
-      if (port == 0) {
-        continue;
-      }
-      if (Launch(binary, state_dir, port)) {
-        port_ = port;
-        return Ok();
-      }
-    }
-    return Fail(ErrorCode::kUnavailable, "swtpm did not start (see " + state_dir + "/log)");
-  }
-
-  // Tcti is the tpm2-tss TCTI configuration that reaches it.
-  std::string Tcti() const { return "swtpm:host=127.0.0.1,port=" + std::to_string(port_); }
-
- private:
-  static int BindLoopback(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      return -1;
-    }
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-      ::close(fd);
-      return -1;
-    }
-    return fd;
-  }
-
-  static bool Accepts(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      return false;
-    }
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-  }
-
-  // FreePortPair returns P such that P and P + 1 are free now, or 0.
-  static int FreePortPair() {
-    for (int i = 0; i < 20; ++i) {
-      const int fd = BindLoopback(0);
-      if (fd < 0) {
-        return 0;
-      }
-      sockaddr_in a{};
-      socklen_t len = sizeof a;
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-      const int port = ntohs(a.sin_port);
-      const int next = port < 65535 ? BindLoopback(port + 1) : -1;
-      ::close(fd);
-      if (next >= 0) {
-        ::close(next);
-        return port;
-      }
-    }
-    return 0;
-  }
-
-  bool Launch(const std::string& binary, const std::string& state_dir, int port) {
-    std::vector<std::string> args = {
-        binary, "socket", "--tpm2", "--tpmstate", "dir=" + state_dir, "--server",
-        "type=tcp,bindaddr=127.0.0.1,port=" + std::to_string(port), "--ctrl",
-        "type=tcp,bindaddr=127.0.0.1,port=" + std::to_string(port + 1), "--flags",
-        "not-need-init,startup-clear"};
-    std::vector<char*> argv;
-    for (std::string& s : args) {
-      argv.push_back(s.data());
-    }
-    argv.push_back(nullptr);
-    const std::string log = state_dir + "/log";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      return false;
-    }
-    pid_ = pid;
-    for (int i = 0; i < 200; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      if (Accepts(port) && Accepts(port + 1)) {
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    Stop();
-    return false;
-  }
-
-  void Stop() {
-    if (pid_ <= 0) {
-      return;
-    }
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
-
-// FindOnPath returns the full path of executable |name| on $PATH, or "".
-std::string FindOnPath(const std::string& name) {
-  const char* env = ::getenv("PATH");
-  const std::string path = env != nullptr ? env : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find(':', start);
-    if (end == std::string::npos) {
-      end = path.size();
-    }
-    if (end > start) {
-      const std::string full = path.substr(start, end - start) + "/" + name;
-      if (::access(full.c_str(), X_OK) == 0) {
-        return full;
-      }
-    }
-    start = end + 1;
-  }
-  return "";
-}
 
 // ---- demo: attacks ----
 
@@ -662,13 +492,13 @@ Result<Outcome> Demo(size_t devices, bool keep) {
   // The TPM device, when swtpm is installed.
   std::string tpm_status;
   std::optional<std::string> tpm_error;
-  SwtpmProcess swtpm;
-  const std::string swtpm_binary = FindOnPath("swtpm");
+  device::Swtpm swtpm;
+  const std::string swtpm_binary = device::FindExecutable("swtpm");
   if (swtpm_binary.empty()) {
     tpm_status = "swtpm not installed: the TPM device is skipped";
     std::fprintf(stderr, "demo: %s\n", tpm_status.c_str());
   } else {
-    Status st = swtpm.Start(swtpm_binary, fleet->dir() + "/swtpm");
+    Status st = swtpm.Start(swtpm_binary, fleet->dir() + "/swtpm", fleet->dir() + "/swtpm.log");
     Result<std::unique_ptr<device::AttestationKey>> key =
         st ? device::OpenTpmAttestationKey(swtpm.Tcti(), kTpmKeyHandle)
            : Result<std::unique_ptr<device::AttestationKey>>(Unexpected(st.error()));
