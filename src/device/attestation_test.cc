@@ -15,15 +15,15 @@
 #include <memory>
 #include <string>
 
+#include "../common/temp_dir_test_util.h"
 #include "iotsec/common/file.h"
 #include "iotsec/crypto/ecdsa.h"
 #include "iotsec/device/swtpm.h"
-#include "swtpm_test_util.h"
 
 namespace iotsec::device {
 namespace {
 
-using testing::TempDir;
+using iotsec::testing::TempDir;
 
 constexpr uint32_t kHandle = 0x81010001;
 

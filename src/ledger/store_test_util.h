@@ -6,36 +6,16 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <string>
 
+#include "../common/temp_dir_test_util.h"
 #include "iotsec/common/bytes.h"
 #include "iotsec/ledger/store.h"
 
 namespace iotsec::ledger::testing {
 
-// TempDir is a fresh directory, removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "/iotsec-ledger-XXXXXX";
-    char* p = ::mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  // Sub returns a path inside the directory (not created).
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using iotsec::testing::TempDir;
 
 // RawSql runs |sql| on the store database in |dir| through a connection of its own (with no
 // LogStore involved) and returns SQLite's result code.

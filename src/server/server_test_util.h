@@ -5,13 +5,12 @@
 #define IOTSEC_SERVER_SERVER_TEST_UTIL_H_
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "../common/temp_dir_test_util.h"
 #include "../ledger/record_test_util.h"
 #include "iotsec/common/file.h"
 #include "iotsec/crypto/secret_bytes.h"
@@ -20,24 +19,7 @@
 
 namespace iotsec::server::testing {
 
-// TempDir is a fresh directory removed with everything in it at destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "iotsec-server-XXXXXX").string();
-    char* p = mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using iotsec::testing::TempDir;
 
 // NodeKey reads the node key of |dir|.
 inline crypto::Ed25519PrivateKey NodeKey(const std::string& dir) {
