@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -469,10 +470,17 @@ struct CoapServer::Impl {
     if (bound_port <= 0) {
       return Fail(ErrorCode::kInternal, "cannot determine the CoAP endpoint's port");
     }
+    coap_address_t bound = addr;
+    coap_address_set_port(&bound, static_cast<uint16_t>(bound_port));
     if (reuse_port) {
-      coap_address_t bound = addr;
-      coap_address_set_port(&bound, static_cast<uint16_t>(bound_port));
       IOTSEC_RETURN_IF_ERROR(AdoptReusePortSocket(raw->ctx, bound));
+    }
+    if (options.receive_buffer > 0) {
+      // Best effort: without /proc the socket keeps the system's default buffer.
+      if (auto entry = EndpointSocket(coap_context_get_coap_fd(raw->ctx), bound)) {
+        const int size = static_cast<int>(std::min<size_t>(options.receive_buffer, 1 << 30));
+        setsockopt(entry->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+      }
     }
     if (port == 0) {
       port = bound_port;

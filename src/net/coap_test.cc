@@ -1,12 +1,14 @@
 // Copyright iotsec authors.
 // CoAP server and client over real sockets on 127.0.0.1.
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -679,6 +681,51 @@ TEST(CoapTest, ALaterBlockOfAForgottenAnswerIsRefusedWithoutTheHandler) {
   const std::string text(answer.begin(), answer.end());
   EXPECT_NE(text.find("no longer held"), std::string::npos);
   EXPECT_EQ(calls.load(), 0);                 // the handler did not run a second time
+}
+
+// ReceiveBuffers returns the SO_RCVBUF of every UDP socket of this process bound to |port|.
+std::vector<int> ReceiveBuffers(int port) {
+  std::vector<int> out;
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) {
+    return out;
+  }
+  while (dirent* e = readdir(dir)) {
+    const int fd = std::atoi(e->d_name);
+    int type = 0;
+    socklen_t len = sizeof(type);
+    sockaddr_storage a{};
+    socklen_t alen = sizeof(a);
+    if (fd <= 2 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_DGRAM ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&a), &alen) != 0 || a.ss_family != AF_INET ||
+        ntohs(reinterpret_cast<sockaddr_in*>(&a)->sin_port) != port) {
+      continue;
+    }
+    int size = 0;
+    len = sizeof(size);
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) == 0) {
+      out.push_back(size);
+    }
+  }
+  closedir(dir);
+  return out;
+}
+
+TEST(CoapTest, EachIoThreadsSocketGetsTheReceiveBufferAskedFor) {
+  long rmem_max = 0;
+  std::ifstream("/proc/sys/net/core/rmem_max") >> rmem_max;
+  if (rmem_max <= 0) {
+    GTEST_SKIP() << "/proc/sys/net/core/rmem_max is not readable";
+  }
+  std::atomic<int> calls{0};
+  CoapServerOptions o;
+  o.threads = 2;
+  o.receive_buffer = 1 << 20;
+  auto server = StartEcho(calls, o);
+  ASSERT_TRUE(server);
+  // Linux caps the size at rmem_max and reports twice what it grants (socket(7)).
+  const int granted = 2 * static_cast<int>(std::min<long>(o.receive_buffer, rmem_max));
+  EXPECT_EQ(ReceiveBuffers(server->port()), std::vector<int>(2, granted));
 }
 
 // Starts a server with |threads| io threads whose "echo" handler records the threads it ran on.

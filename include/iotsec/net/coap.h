@@ -103,6 +103,12 @@ struct CoapServerOptions {
   // handshake. So it should exceed the peers that talk to one io thread at once. 0 keeps them
   // until libcoap's idle timeout (300 s).
   unsigned max_idle_sessions = 256;
+  // receive_buffer is the receive buffer asked of the kernel for each io thread's socket
+  // (SO_RCVBUF; Linux caps it at net.core.rmem_max), so that a burst of datagrams that comes
+  // while the io thread is busy waits instead of being dropped (a dropped request costs its
+  // device a retransmission 2 to 3 s later, RFC 7252 §4.2; a dropped DTLS flight, 1 s or
+  // more). 0 keeps the system's default (about 200 KiB).
+  size_t receive_buffer = size_t{4} << 20;
   // remembered_answers is how many answers to confirmable requests each io thread keeps, so
   // that a retransmitted request (the same message from the same peer: Message ID, token, path
   // and payload; its answer was lost) gets the same answer without running the handler again
