@@ -109,19 +109,22 @@ Result<DiscoveryAnswer> CompactDiscoveryAnswer(ByteSpan nonce, const DiscoveryFa
   if (!cp->extensions.empty()) {
     return fault("a checkpoint with extension lines, which a device cannot rebuild");
   }
-  if (note->signatures.size() > kMaxCheckpointSignatures) {
-    return fault("more than " + std::to_string(kMaxCheckpointSignatures) + " signatures");
-  }
   a.tree_size = cp->size;
   a.root = cp->root;
   for (const ledger::NoteSignature& sig : note->signatures) {
+    // Only Ed25519 signatures (64 octets) can be checked by a device (ledger::NoteVerifier);
+    // a signature of another type is left out, as a device would ignore it.
     CheckpointSignature c;
     if (sig.signature.size() != c.signature.size()) {
-      return fault("a checkpoint signature that is not Ed25519 (" + sig.name + ")");
+      continue;
     }
     c.key_id = sig.key_id;
     std::copy(sig.signature.begin(), sig.signature.end(), c.signature.begin());
     a.signatures.push_back(c);
+  }
+  if (a.signatures.empty() || a.signatures.size() > kMaxCheckpointSignatures) {
+    return fault("the checkpoint has " + std::to_string(a.signatures.size()) +
+                 " Ed25519 signatures, not 1.." + std::to_string(kMaxCheckpointSignatures));
   }
   const BindingProof& b = facts.binding;
   a.index = b.index;

@@ -390,6 +390,34 @@ TEST_F(DiscoveryTest, ACheckpointWithExtensionLinesIsNotSent) {
   EXPECT_EQ(r.error().code(), ErrorCode::kInternal);
 }
 
+// A checkpoint signature that is not Ed25519 (a cosignature of another type, 72 octets) is left
+// out of the answer: no device could check it.
+TEST_F(DiscoveryTest, OnlyEd25519SignaturesAreSent) {
+  auto note = ledger::ParseNote(AsBytes(facts_.checkpoint));
+  ASSERT_TRUE(note.has_value());
+  note->signatures.push_back({"witness.example", 0x01020304, Bytes(72, 0x07)});
+  auto cosigned = ledger::FormatNote(*note);
+  ASSERT_TRUE(cosigned.has_value()) << cosigned.error().ToString();
+  DiscoveryFacts facts = facts_;
+  facts.checkpoint = *cosigned;
+  const std::array<uint8_t, kNonceSize> nonce{};
+  auto a = CompactDiscoveryAnswer(nonce, facts);
+  ASSERT_TRUE(a.has_value()) << a.error().ToString();
+  ASSERT_EQ(a->signatures.size(), 1u);
+  EXPECT_EQ(a->signatures[0].key_id, trust_.anchors[0].key_id());
+  auto body = EncodeDiscoveryAnswer(*a);
+  ASSERT_TRUE(body.has_value());
+  EXPECT_TRUE(VerifyDiscoveryAnswer(*body, nonce, kDevice, trust_).has_value());
+  // With no Ed25519 signature at all there is nothing to send.
+  note->signatures.erase(note->signatures.begin());
+  auto unsigned_note = ledger::FormatNote(*note);
+  ASSERT_TRUE(unsigned_note.has_value());
+  facts.checkpoint = *unsigned_note;
+  auto none = CompactDiscoveryAnswer(nonce, facts);
+  ASSERT_FALSE(none.has_value());
+  EXPECT_EQ(none.error().code(), ErrorCode::kInternal);
+}
+
 // A signature by a key the device does not trust is left out of the note it rebuilds, and an
 // answer with no other is refused as unsigned.
 TEST_F(DiscoveryTest, OnlyTheAnchorsSignaturesAreCounted) {

@@ -179,9 +179,10 @@ struct DiscoveryAnswer {
 inline constexpr size_t kMaxCheckpointSignatures = 16;
 
 // CompactDiscoveryAnswer is what a node sends for |facts|: the checkpoint note reduced to its
-// size, root and signatures, the member item and the services' names left out. kInternal when
-// the facts cannot be sent so (a note that does not parse or has extension lines, a signature
-// that is not Ed25519, too many signatures): a fault of the source, not of the request.
+// size, root and Ed25519 signatures (a signature of another type is left out: no device could
+// check it), the member item and the services' names left out. kInternal when the facts cannot
+// be sent so (a note that does not parse or has extension lines, no Ed25519 signature or more
+// than kMaxCheckpointSignatures): a fault of the source, not of the request.
 Result<DiscoveryAnswer> CompactDiscoveryAnswer(ByteSpan nonce, const DiscoveryFacts& facts);
 
 // EncodeDiscoveryAnswer and DecodeDiscoveryAnswer are the answer body's codec (before sealing):
