@@ -149,8 +149,8 @@ bool CopyIntOption(int from, int to, int level, int name) {
 // on its own), puts it in place of libcoap's with dup3 (the same descriptor number, so
 // libcoap's bookkeeping stays valid) and registers it again in the context's epoll set with the
 // event mask and user data libcoap gave the old one (closing the old socket removed it from the
-// set). Must run before any thread drives |ctx|.
-Status AdoptReusePortSocket(coap_context_t* ctx, const coap_address_t& addr) {
+// set). Returns that descriptor. Must run before any thread drives |ctx|.
+Result<int> AdoptReusePortSocket(coap_context_t* ctx, const coap_address_t& addr) {
   int epfd = coap_context_get_coap_fd(ctx);
   if (epfd < 0) {
     return Fail(ErrorCode::kFailedPrecondition,
@@ -184,7 +184,7 @@ Status AdoptReusePortSocket(coap_context_t* ctx, const coap_address_t& addr) {
     return Fail(ErrorCode::kInternal, "cannot put the SO_REUSEPORT socket in place: " + why);
   }
   close(fd);
-  return Ok();
+  return entry.fd;
 }
 
 // AnsweredRequests remembers the latest answers of one io thread for RFC 7252 §4.5: a
@@ -472,15 +472,19 @@ struct CoapServer::Impl {
     }
     coap_address_t bound = addr;
     coap_address_set_port(&bound, static_cast<uint16_t>(bound_port));
+    int fd = -1;  // the endpoint's socket, when known
     if (reuse_port) {
-      IOTSEC_RETURN_IF_ERROR(AdoptReusePortSocket(raw->ctx, bound));
-    }
-    if (options.receive_buffer > 0) {
+      IOTSEC_TRY(adopted, AdoptReusePortSocket(raw->ctx, bound));
+      fd = adopted;
+    } else if (options.receive_buffer > 0) {
       // Best effort: without /proc the socket keeps the system's default buffer.
       if (auto entry = EndpointSocket(coap_context_get_coap_fd(raw->ctx), bound)) {
-        const int size = static_cast<int>(std::min<size_t>(options.receive_buffer, 1 << 30));
-        setsockopt(entry->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+        fd = entry->fd;
       }
+    }
+    if (fd >= 0 && options.receive_buffer > 0) {
+      const int size = static_cast<int>(std::min<size_t>(options.receive_buffer, 1 << 30));
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
     }
     if (port == 0) {
       port = bound_port;

@@ -112,8 +112,8 @@ struct CoapServerOptions {
   // remembered_answers is how many answers to confirmable requests each io thread keeps, so
   // that a retransmitted request (the same message from the same peer: Message ID, token, path
   // and payload; its answer was lost) gets the same answer without running the handler again
-  // (RFC 7252 §4.5). The oldest are forgotten
-  // first. 0 remembers none: every copy reaches the handler.
+  // (RFC 7252 §4.5). The oldest are forgotten first. 0 remembers none: every copy reaches the
+  // handler.
   size_t remembered_answers = 4096;
 };
 
