@@ -17,9 +17,12 @@
 #include <vector>
 
 #include "iotsec/net/coap.h"
+#include "udp_relay_test_util.h"
 
 namespace iotsec::net {
 namespace {
+
+using testing::UdpRelay;
 
 // Starts a server with an "echo" handler that counts its calls.
 std::unique_ptr<CoapServer> StartEcho(std::atomic<int>& calls, CoapServerOptions o = {}) {
@@ -469,78 +472,6 @@ std::unique_ptr<CoapServer> StartBig(CoapServerOptions o = {}) {
   EXPECT_TRUE(server.has_value()) << server.error().ToString();
   return server.has_value() ? std::move(*server) : nullptr;
 }
-
-// UdpRelay forwards datagrams between clients and a server on 127.0.0.1 and counts the octets
-// of the distinct datagrams each way: for plain CoAP, exactly the messages on the wire, each
-// once (a retransmission, RFC 7252 §4.2, repeats a message byte for byte).
-class UdpRelay {
- public:
-  explicit UdpRelay(int server_port) {
-    front_ = socket(AF_INET, SOCK_DGRAM, 0);
-    back_ = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(bind(front_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    EXPECT_EQ(getsockname(front_, reinterpret_cast<sockaddr*>(&a), &len), 0);
-    port_ = ntohs(a.sin_port);
-    a.sin_port = htons(static_cast<uint16_t>(server_port));
-    EXPECT_EQ(connect(back_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-    timeval tv{0, 20000};
-    setsockopt(front_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(back_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~UdpRelay() {
-    stop_ = true;
-    thread_.join();
-    close(front_);
-    close(back_);
-  }
-  int port() const { return port_; }
-  uint64_t up() const { return up_.load(); }
-  uint64_t down() const { return down_.load(); }
-
- private:
-  void Run() {
-    uint8_t buf[2048];
-    sockaddr_in client{};
-    socklen_t client_len = 0;
-    while (!stop_) {
-      sockaddr_in from{};
-      socklen_t from_len = sizeof(from);
-      ssize_t n =
-          recvfrom(front_, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
-      if (n >= 0) {
-        client = from;
-        client_len = from_len;
-        if (seen_up_.emplace(reinterpret_cast<char*>(buf), static_cast<size_t>(n)).second) {
-          up_ += static_cast<uint64_t>(n);
-        }
-        send(back_, buf, static_cast<size_t>(n), 0);
-      }
-      n = recv(back_, buf, sizeof(buf), 0);
-      if (n >= 0 && client_len != 0) {
-        if (seen_down_.emplace(reinterpret_cast<char*>(buf), static_cast<size_t>(n)).second) {
-          down_ += static_cast<uint64_t>(n);
-        }
-        sendto(front_, buf, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&client),
-               client_len);
-      }
-    }
-  }
-
-  int front_ = -1;
-  int back_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<uint64_t> up_{0};
-  std::atomic<uint64_t> down_{0};
-  std::set<std::string> seen_up_;    // relay thread only
-  std::set<std::string> seen_down_;  // relay thread only
-  std::thread thread_;
-};
 
 // Fetches one 2,500-octet answer and checks its content and its 3 round trips (RFC 7959 §2.2:
 // blocks of 1024, 1024 and 452 octets).

@@ -8,18 +8,11 @@
 #include "iotsec/server/onboard_directory.h"
 #include "iotsec/server/onboard_platform.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "iotsec/common/file.h"
@@ -27,6 +20,7 @@
 #include "iotsec/device/swtpm.h"
 #include "iotsec/net/coap.h"
 #include "iotsec/onboard/coap_device.h"
+#include "../net/udp_relay_test_util.h"
 #include "server_test_util.h"
 
 namespace iotsec::server {
@@ -419,83 +413,11 @@ TEST_F(OnboardPlatformTest, AManInTheMiddleCanRelayButNotReadOrChange) {
   }
 }
 
-// LossyLink stands between one device and the platform on real UDP sockets, forwarding every
-// datagram both ways but losing the |drop|th datagram from the platform (counted from 0).
-class LossyLink {
- public:
-  LossyLink(int platform_port, int drop) : drop_(drop) {
-    device_side_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    platform_side_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(bind(device_side_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    EXPECT_EQ(getsockname(device_side_, reinterpret_cast<sockaddr*>(&a), &len), 0);
-    port_ = ntohs(a.sin_port);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(static_cast<uint16_t>(platform_port));
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(connect(platform_side_, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~LossyLink() {
-    stop_ = true;
-    thread_.join();
-    close(device_side_);
-    close(platform_side_);
-  }
-  int port() const { return port_; }
-  int dropped() const { return dropped_.load(); }
-
- private:
-  void Run() {
-    sockaddr_in device{};
-    socklen_t device_len = 0;
-    uint8_t buf[2048];
-    int from_platform = 0;
-    while (!stop_) {
-      pollfd fds[2] = {{device_side_, POLLIN, 0}, {platform_side_, POLLIN, 0}};
-      if (poll(fds, 2, 20) <= 0) {
-        continue;
-      }
-      if (fds[0].revents & POLLIN) {
-        device_len = sizeof(device);
-        ssize_t n = recvfrom(device_side_, buf, sizeof(buf), 0,
-                             reinterpret_cast<sockaddr*>(&device), &device_len);
-        if (n > 0) {
-          send(platform_side_, buf, static_cast<size_t>(n), 0);
-        }
-      }
-      if (fds[1].revents & POLLIN) {
-        ssize_t n = recv(platform_side_, buf, sizeof(buf), 0);
-        if (n > 0 && device_len != 0) {
-          if (from_platform++ == drop_) {
-            ++dropped_;
-            continue;
-          }
-          sendto(device_side_, buf, static_cast<size_t>(n), 0,
-                 reinterpret_cast<sockaddr*>(&device), device_len);
-        }
-      }
-    }
-  }
-
-  const int drop_;
-  int device_side_ = -1;
-  int platform_side_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> dropped_{0};
-  std::thread thread_;
-};
-
 TEST_F(OnboardPlatformTest, ALostProvisioningAnswerIsSentAgainToTheRetransmittedRequest) {
   // Datagram 0 from the platform is the discovery answer; 1 and 2 are the MNO's and the SP's
   // provisioning answers, in some order. One of them is lost: the device retransmits its
   // request (RFC 7252 §4.2) and must get the same answer, not a refusal of a second issuance.
-  LossyLink link(endpoint_.coap_port, 1);
+  net::testing::UdpRelay link(endpoint_.coap_port, /*drop_from_server=*/1);
   onboard::PlatformEndpoint via = endpoint_;
   via.coap_port = link.port();
   // The first retransmission comes 2 to 3 s after the request (RFC 7252 §4.8: ACK_TIMEOUT
