@@ -77,16 +77,6 @@ Hash TreeHash(std::span<const Hash> hashes) {
   return NodeHash(TreeHash(hashes.first(k)), TreeHash(hashes.subspan(k)));
 }
 
-Result<std::vector<Hash>> TreePath(std::span<const Hash> hashes, uint64_t index) {
-  if (index >= hashes.size()) {
-    return Fail(ErrorCode::kInvalidArgument, "batch tiles: index " + Text(index) +
-                                                 " is not below the size " + Text(hashes.size()));
-  }
-  std::vector<Hash> out;
-  (void)PathAndRoot(hashes, static_cast<size_t>(index), out);
-  return out;
-}
-
 Result<std::vector<Hash>> GroupRoots(std::span<const Hash> leaf_hashes, uint8_t level) {
   if (level > kMaxBatchTileLevel) {
     return Fail(ErrorCode::kInvalidArgument,

@@ -37,10 +37,6 @@ inline constexpr uint8_t kMaxBatchTileLevel = 24;
 // (the hash itself for one, EmptyRootHash() for none). Cannot fail.
 Hash TreeHash(std::span<const Hash> hashes);
 
-// TreePath returns PATH(index, ...) of RFC 9162 §2.1.3.1 over |hashes| taken as leaf-level
-// hashes, leaf side first. Fails with kInvalidArgument when index >= hashes.size().
-Result<std::vector<Hash>> TreePath(std::span<const Hash> hashes, uint64_t index);
-
 // GroupRoots returns the roots of the consecutive aligned groups of 2^|level| hashes of
 // |leaf_hashes| (the last group may be partial): ceil(n / 2^level) hashes, none for no leaves.
 // Fails with kInvalidArgument when |level| > kMaxBatchTileLevel.
