@@ -97,6 +97,16 @@ Result<size_t> FindDevice(std::span<const ByteSpan> items, uint64_t index,
                                         " does not list " + std::string(device_id));
 }
 
+// ListTree returns the Merkle tree of a batch's whole device list |items| (RFC 9162 §2.1.1),
+// for a record without usable batch tiles.
+ledger::MemoryTree ListTree(std::span<const ByteSpan> items) {
+  ledger::MemoryTree tree;
+  for (ByteSpan item : items) {
+    tree.AppendLeaf(item);
+  }
+  return tree;
+}
+
 // TiledProof returns the inclusion proof of item |position| of |items| in the tree of the
 // whole list from the record's batch tiles: the leaf hashes of the item's group (at most
 // 2^level items) and the path over the stored group roots. Fails with kDataLoss when the tiles
@@ -378,9 +388,7 @@ Result<std::shared_ptr<LedgerNode::Impl::CachedBatch>> LedgerNode::Impl::Batch(
     }
   }
   if (!batch->tiles) {
-    for (ByteSpan item : batch->items) {
-      batch->tree.AppendLeaf(item);
-    }
+    batch->tree = ListTree(batch->items);
   }
   if (devices < kSmallBatch) {
     return batch;
@@ -418,10 +426,7 @@ Result<ledger::BatchMember> LedgerNode::Impl::Member(uint64_t index, ByteSpan en
     }
     // Tiles that do not fit the list or the root are damaged; the list itself is what the
     // record signs, so the proof is computed from it alone, as for a record without tiles.
-    ledger::MemoryTree tree;
-    for (ByteSpan item : batch->items) {
-      tree.AppendLeaf(item);
-    }
+    ledger::MemoryTree tree = ListTree(batch->items);
     IOTSEC_TRY(whole, ledger::InclusionProof(tree, position, tree.size()));
     m.proof = std::move(whole);
     return m;
