@@ -400,9 +400,12 @@ struct CoapServer::Impl {
       coap_add_option(response, COAP_OPTION_SIZE1,
                       coap_encode_var_safe8(buf, sizeof(buf), options.max_payload), buf);
     } else {
-      const bool confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
+      // Only confirmable requests are retransmitted (RFC 7252 §4.2), and only when answers
+      // are remembered is their key worth computing.
+      const bool remember =
+          options.remembered_answers > 0 && coap_pdu_get_type(request) == COAP_MESSAGE_CON;
       std::string key;
-      if (confirmable) {
+      if (remember) {
         key = AnsweredRequests::Key(session, resource, request, ByteSpan(data, len));
         if (const CoapResponse* again = w->answered.Find(key)) {
           // RFC 7252 §4.5: a duplicate gets the same answer and is processed only once.
@@ -423,7 +426,7 @@ struct CoapServer::Impl {
       if (out.code < 0 || out.code > 0xff || (cls != 2 && cls != 4 && cls != 5)) {
         out = CoapResponse{CoapCode(5, 0), {}};
       }
-      if (confirmable) {
+      if (remember) {
         w->answered.Remember(std::move(key), out);
       }
       SetResponse(resource, session, request, query, response, out.code, std::move(out.payload));
