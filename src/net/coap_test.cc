@@ -657,6 +657,13 @@ TEST(CoapTest, EachIoThreadsSocketGetsTheReceiveBufferAskedFor) {
   // Linux caps the size at rmem_max and reports twice what it grants (socket(7)).
   const int granted = 2 * static_cast<int>(std::min<long>(o.receive_buffer, rmem_max));
   EXPECT_EQ(ReceiveBuffers(server->port()), std::vector<int>(2, granted));
+  // A size below any system's default shows the option is applied even where rmem_max is the
+  // default, and on the one socket of a single io thread too.
+  o.threads = 1;
+  o.receive_buffer = 64 << 10;
+  auto small = StartEcho(calls, o);
+  ASSERT_TRUE(small);
+  EXPECT_EQ(ReceiveBuffers(small->port()), std::vector<int>(1, 2 * (64 << 10)));
 }
 
 // Starts a server with |threads| io threads whose "echo" handler records the threads it ran on.
